@@ -1,0 +1,61 @@
+/*
+ * schema.h - the one place that names how a record becomes a Xapian
+ * document: term prefixes, value slots and the record (NDJSON) keys.
+ *
+ * A record is the unit everything agrees on.  Extraction (HTML, JSON-LD,
+ * NDJSON) produces records as jansson objects; the indexer turns a record
+ * into a Xapian document; searchd returns the stored record, trimmed, as a
+ * hit.  Keys of a record (the NDJSON feed format, see README.md):
+ *
+ *   id           string, required, unique across the index
+ *   type         "faq" | "manual" | "product" | "page"   (default "page")
+ *   lang         "nl" | "en"                              (default "nl")
+ *   title        string: page title, FAQ question, section heading
+ *   body         string: main text, FAQ answer, section text
+ *   description  string: meta description (optional)
+ *   headings     string: the page's h1..h6 texts, one per line (optional)
+ *   url          string: path relative to the site root, may carry #frag
+ *   category     string: "Zwembaden > Filters" style breadcrumb path
+ *   audience     string: "presale" | "aftersale" (optional)
+ *   brand, sku, currency, availability   strings (products)
+ *   price        number (products)
+ *   specs        object of string -> string (products)
+ *   source       string: the file the record came from, relative to the
+ *                root given to the indexer (set by the indexer)
+ *   Unknown keys are kept in the stored record.
+ */
+#ifndef VB_SCHEMA_H
+#define VB_SCHEMA_H
+
+/* Term prefixes, after Xapian's omega conventions. */
+#define VB_PREFIX_UID "Q"      /* unique id: exactly one per document */
+#define VB_PREFIX_TITLE "S"    /* title words, for title: queries */
+#define VB_PREFIX_TYPE "XT"    /* boolean: record type */
+#define VB_PREFIX_CATEGORY "XC" /* boolean: every level of the category path */
+#define VB_PREFIX_LANG "L"     /* boolean: language code */
+#define VB_PREFIX_BRAND "XB"   /* boolean: lowercased brand */
+#define VB_PREFIX_AVAIL "XA"   /* boolean: availability */
+#define VB_PREFIX_SOURCE "XF"  /* boolean: source file */
+#define VB_PREFIX_SKU "XK"     /* boolean: lowercased SKU */
+
+/* Value slots. */
+enum vb_slot {
+	VB_SLOT_UID = 0,    /* the record id, for iteration without a lookup */
+	VB_SLOT_SOURCE = 1, /* source file, so stale documents can be found */
+	VB_SLOT_HASH = 2,   /* content hash: unchanged records are skipped */
+	VB_SLOT_PRICE = 3,  /* sortable_serialise(price) */
+	VB_SLOT_TYPE = 4,   /* type, for facet counts */
+	VB_SLOT_CATEGORY = 5,
+	VB_SLOT_BRAND = 6,
+	VB_SLOT_AVAIL = 7,
+	VB_SLOT_LANG = 8,
+};
+
+/* Within-document frequency boosts: a word in a title counts as this many
+ * words of body text. */
+#define VB_WEIGHT_TITLE 5
+#define VB_WEIGHT_HEADINGS 2
+#define VB_WEIGHT_DESCRIPTION 2
+#define VB_WEIGHT_BODY 1
+
+#endif

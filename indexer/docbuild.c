@@ -1,0 +1,178 @@
+/*
+ * docbuild.c - how a record is indexed: which fields are searched with
+ * what weight, which become filters and facets, which values sort.
+ * The term prefixes and slots are named in common/schema.h.
+ */
+#include "docbuild.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+#include "util.h"
+
+/* Bump when the way records are indexed changes: every document is then
+ * re-indexed by the next run instead of being skipped as unchanged. */
+#define DOCBUILD_VERSION "vb-docbuild-1"
+
+void docbuild_lower_ascii(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+void docbuild_fingerprint(const json_t *rec, char out[17])
+{
+	char *dump = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+	uint64_t h = fnv1a(14695981039346656037ULL, DOCBUILD_VERSION, strlen(DOCBUILD_VERSION));
+	if (dump)
+		h = fnv1a(h, dump, strlen(dump));
+	free(dump);
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static const char *str_of(const json_t *rec, const char *key)
+{
+	const char *s = json_string_value(json_object_get(rec, key));
+	return s && *s ? s : NULL;
+}
+
+/* Add a boolean term prefix+value (value lowercased); too long terms are
+ * skipped: they could not be typed as a filter anyway. */
+static int add_bool(xs_doc *doc, const char *prefix, const char *value, char **err)
+{
+	char *term = xasprintf("%s%s", prefix, value);
+	docbuild_lower_ascii(term + strlen(prefix));
+	int rc = 0;
+	if (strlen(term) <= 240 && xs_doc_add_term(doc, term, err) != XS_OK)
+		rc = -1;
+	free(term);
+	return rc;
+}
+
+static int add_text(xs_doc *doc, const char *text, const char *lang, const char *prefix,
+                    unsigned wdf, unsigned flags, xs_db *db, char **err)
+{
+	if (!text)
+		return 0;
+	return xs_doc_index_text(doc, text, lang, prefix, wdf, flags, db, err) == XS_OK ? 0 : -1;
+}
+
+static int add_value_str(xs_doc *doc, unsigned slot, const char *v, char **err)
+{
+	if (!v)
+		return 0;
+	return xs_doc_add_value(doc, slot, v, strlen(v), err) == XS_OK ? 0 : -1;
+}
+
+/* Every level of "A > B > C" is a filter term: "a", "a > b", "a > b > c". */
+static int add_category(xs_doc *doc, const char *cat, char **err)
+{
+	int rc = 0;
+	const char *p = cat;
+	for (;;) {
+		const char *sep = strstr(p, " > ");
+		char *level = xstrndup(cat, sep ? (size_t)(sep - cat) : strlen(cat));
+		rc = add_bool(doc, VB_PREFIX_CATEGORY, level, err);
+		free(level);
+		if (rc || !sep)
+			break;
+		p = sep + 3;
+	}
+	return rc;
+}
+
+int docbuild_store(xs_db *db, const json_t *rec, const char *fp, char **err)
+{
+	int rc = -1;
+	xs_doc *doc = NULL;
+	char *data = NULL;
+	const char *id = str_of(rec, "id");
+	const char *type = str_of(rec, "type");
+	const char *lang = str_of(rec, "lang");
+	const char *title = str_of(rec, "title");
+	const char *body = str_of(rec, "body");
+	const char *category = str_of(rec, "category");
+	const char *brand = str_of(rec, "brand");
+	const char *sku = str_of(rec, "sku");
+	const char *avail = str_of(rec, "availability");
+	const char *source = str_of(rec, "source");
+	json_t *price = json_object_get(rec, "price");
+	json_t *specs = json_object_get(rec, "specs");
+
+	if (!id)
+		return vb_error(err, "record has no id");
+	if (!type)
+		type = "page";
+	if (!lang)
+		lang = "nl";
+	if (xs_doc_new(&doc, err) != XS_OK)
+		goto out;
+
+	/* Searched text, most telling fields first.  Titles also go under
+	 * their own prefix so "title:" queries work. */
+	if (add_text(doc, title, lang, "", VB_WEIGHT_TITLE, XS_IDX_SPELLING, db, err) ||
+	    add_text(doc, title, lang, VB_PREFIX_TITLE, 1, 0, NULL, err) ||
+	    add_text(doc, str_of(rec, "description"), lang, "", VB_WEIGHT_DESCRIPTION, 0, NULL, err) ||
+	    add_text(doc, str_of(rec, "headings"), lang, "", VB_WEIGHT_HEADINGS, 0, NULL, err) ||
+	    add_text(doc, body, lang, "", VB_WEIGHT_BODY, XS_IDX_SPELLING, db, err) ||
+	    add_text(doc, category, lang, "", VB_WEIGHT_BODY, 0, NULL, err) ||
+	    add_text(doc, brand, lang, "", VB_WEIGHT_TITLE, XS_IDX_SPELLING, db, err) ||
+	    add_text(doc, sku, NULL, "", VB_WEIGHT_TITLE, 0, NULL, err))
+		goto out;
+	if (json_is_object(specs)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(specs, k, v) {
+			if (add_text(doc, k, lang, "", 1, 0, NULL, err) ||
+			    add_text(doc, json_string_value(v), lang, "", 1, 0, NULL, err))
+				goto out;
+		}
+	}
+
+	/* Filters and facets. */
+	if (add_bool(doc, VB_PREFIX_TYPE, type, err) || add_bool(doc, VB_PREFIX_LANG, lang, err) ||
+	    (category && add_category(doc, category, err)) ||
+	    (brand && add_bool(doc, VB_PREFIX_BRAND, brand, err)) ||
+	    (avail && add_bool(doc, VB_PREFIX_AVAIL, avail, err)) ||
+	    (sku && add_bool(doc, VB_PREFIX_SKU, sku, err)) ||
+	    (source && add_bool(doc, VB_PREFIX_SOURCE, source, err)))
+		goto out;
+
+	/* Values: bookkeeping, sorting, facet counts. */
+	if (add_value_str(doc, VB_SLOT_UID, id, err) || add_value_str(doc, VB_SLOT_SOURCE, source, err) ||
+	    add_value_str(doc, VB_SLOT_HASH, fp, err) || add_value_str(doc, VB_SLOT_TYPE, type, err) ||
+	    add_value_str(doc, VB_SLOT_CATEGORY, category, err) ||
+	    add_value_str(doc, VB_SLOT_BRAND, brand, err) ||
+	    add_value_str(doc, VB_SLOT_AVAIL, avail, err) || add_value_str(doc, VB_SLOT_LANG, lang, err))
+		goto out;
+	if (json_is_number(price) &&
+	    xs_doc_add_value_number(doc, VB_SLOT_PRICE, json_number_value(price), err) != XS_OK)
+		goto out;
+
+	data = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (!data) {
+		vb_error(err, "cannot serialise record '%s'", id);
+		goto out;
+	}
+	if (xs_doc_set_data(doc, data, strlen(data), err) != XS_OK ||
+	    xs_db_replace(db, id, doc, err) != XS_OK)
+		goto out;
+	rc = 0;
+out:
+	free(data);
+	xs_doc_free(doc);
+	return rc;
+}

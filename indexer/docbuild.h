@@ -1,0 +1,30 @@
+/*
+ * docbuild.h - a record (common/schema.h) becomes a Xapian document.
+ *
+ * Kept apart from the driver so tests can index records directly.
+ */
+#ifndef VB_DOCBUILD_H
+#define VB_DOCBUILD_H
+
+#include <jansson.h>
+
+#include "xs.h"
+
+/*
+ * The fingerprint of a record's indexable content, as 16 hex digits plus
+ * NUL in out.  Two records with the same fingerprint index the same, so
+ * a re-run skips them.  It covers the schema version too: a change in how
+ * records are indexed changes every fingerprint.
+ */
+void docbuild_fingerprint(const json_t *rec, char out[17]);
+
+/*
+ * Build the document for rec and store it under rec's id in db (writable),
+ * with fingerprint fp.  Returns 0, or -1 with *err set.
+ */
+int docbuild_store(xs_db *db, const json_t *rec, const char *fp, char **err);
+
+/* Lowercase ASCII letters of s in place (boolean terms are lowercase). */
+void docbuild_lower_ascii(char *s);
+
+#endif

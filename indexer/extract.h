@@ -1,0 +1,80 @@
+/*
+ * extract.h - turning a shop's files into records (see common/schema.h).
+ *
+ * Extraction knows nothing of Xapian: it reads bytes and emits jansson
+ * objects, so it can be tested and fuzzed alone.  Conventions:
+ *   - a sink receives records (ownership passes to the sink) and problems
+ *     (a part of the input that was skipped, with its 1-based line);
+ *   - functions return 0 when the input was used (possibly with problems
+ *     reported through the sink), -1 when the whole input is unusable, in
+ *     which case *err is a malloc'd message (free()) and *err_line the line
+ *     it refers to (0 when none).
+ */
+#ifndef VB_EXTRACT_H
+#define VB_EXTRACT_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+struct extract_sink {
+	void *ctx;
+	/* Takes ownership of rec (one reference). */
+	void (*emit)(void *ctx, json_t *rec);
+	/* Part of the input was skipped; msg is borrowed for the call. */
+	void (*problem)(void *ctx, long line, const char *msg);
+};
+
+/* Upper bound on one input file; larger files are refused whole. */
+#define EXTRACT_MAX_FILE (32L * 1024 * 1024)
+/* Upper bound on one NDJSON line. */
+#define EXTRACT_MAX_LINE (4L * 1024 * 1024)
+
+/*
+ * Extract the records of one HTML page.  relpath is the page's path
+ * relative to the site root, with '/' separators; it becomes the url and
+ * the base of every record id.  What a page yields:
+ *   - Product JSON-LD: one "product" record (name, description, sku,
+ *     brand, offers.price/priceCurrency/availability, additionalProperty
+ *     as specs), id = relpath;
+ *   - FAQPage JSON-LD: one "faq" record per Question (name -> title,
+ *     acceptedAnswer.text -> body), id = relpath#slug, url from the
+ *     Question's url when given, else relpath;
+ *   - a long page with h2/h3 sections: one record per section, type
+ *     "manual" when the page is a manual (TechArticle/HowTo JSON-LD or
+ *     <meta name="vraagbaak:type" content="manual">), else "page", url
+ *     and id relpath#section-id;
+ *   - otherwise one "page" record with title, description, headings and
+ *     main text (nav, header, footer, aside, script, style dropped).
+ * BreadcrumbList JSON-LD gives every record of the page its category.
+ * <html lang> gives the language ("en" for en*, else "nl").
+ * A JSON-LD block that does not parse is reported as a problem at its
+ * line and skipped.  Invalid UTF-8 in a page without a declared non-UTF-8
+ * charset makes the page unusable.
+ */
+int extract_html(const char *data, size_t len, const char *relpath,
+                 const struct extract_sink *sink, char **err, long *err_line);
+
+/*
+ * Parse and validate one NDJSON line (without its newline).  On success
+ * *out is a new record (defaults filled in: type "page", lang "nl"; price
+ * given as a numeric string is converted to a number).  On failure returns
+ * -1 and *err says why ("invalid JSON: ...", "missing \"id\"", "\"type\"
+ * must be one of faq, manual, product, page", ...).
+ */
+int extract_ndjson_line(const char *line, size_t len, json_t **out, char **err);
+
+/*
+ * Extract every record of an NDJSON buffer, one JSON object per line;
+ * blank lines are ignored.  A bad line is reported through the sink's
+ * problem() with its line number and skipped.  Returns -1 only when the
+ * whole buffer is unusable (for instance a line over EXTRACT_MAX_LINE is a
+ * problem, not a failure).
+ */
+int extract_ndjson(const char *data, size_t len, const struct extract_sink *sink,
+                   char **err, long *err_line);
+
+/* Lowercase ASCII slug of a UTF-8 string ("Hoe retour ik?" -> "hoe-retour-ik"),
+ * non-ASCII letters kept as they are.  New: free(). */
+char *extract_slug(const char *text);
+
+#endif

@@ -1,0 +1,377 @@
+/*
+ * indexer - ingest a shop's HTML export and NDJSON feeds into the index.
+ *
+ * The driver: walk the paths given, hand each file to its extractor
+ * (extract.h), store every record (docbuild.h), then remove documents
+ * whose source is gone.  A re-run skips records whose fingerprint is
+ * unchanged, so it costs little.  Bad input is reported as file:line and
+ * skipped; the documents an unreadable or broken source had before are
+ * kept, so a bad export never empties the index.  Commits happen in
+ * batches and at the end: an interrupted run leaves the last commit.
+ */
+#define _DEFAULT_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libxml/parser.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "docbuild.h"
+#include "extract.h"
+#include "schema.h"
+#include "util.h"
+#include "xs.h"
+
+#define COMMIT_EVERY 5000
+#define EXIT_FATAL 1
+#define EXIT_SKIPPED 2
+
+struct run {
+	xs_db *db;
+	bool progress;     /* stderr is a terminal */
+	json_t *seen;      /* id -> source, records stored or kept this run */
+	json_t *clean;     /* sources read without problems */
+	json_t *troubled;  /* sources with problems: their old documents stay */
+	const char *display; /* current file, as the user named it */
+	const char *source;  /* current file, canonical */
+	unsigned long files, records, added, updated, unchanged, removed, problems;
+	unsigned long pending; /* writes since the last commit */
+	double started, last_progress;
+	bool fatal;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: indexer [--db DIR] [--quiet] PATH...\n"
+	      "\n"
+	      "Index a shop's pages and feeds.  Each PATH is a directory (a site's\n"
+	      "HTML export; URLs are paths relative to it) or a single .html or\n"
+	      ".ndjson file.  Running it again updates changed documents and removes\n"
+	      "those whose source is gone.\n"
+	      "\n"
+	      "  --db DIR          index directory (default: ./index), created if missing\n"
+	      "  -q, --quiet       no progress line\n"
+	      "  -h, --help        this help\n"
+	      "\n"
+	      "Exit status: 0 all indexed, 2 some input was skipped (reported as\n"
+	      "file:line: reason), 1 nothing was changed because of an error.\n",
+	      f);
+}
+
+static void report(struct run *run, long line, const char *msg)
+{
+	if (run->progress)
+		fputs("\r\033[K", stderr);
+	if (line > 0)
+		fprintf(stderr, "%s:%ld: %s\n", run->display, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", run->display, msg);
+	run->problems++;
+	json_object_set_new(run->troubled, run->source, json_true());
+}
+
+static void show_progress(struct run *run, bool force)
+{
+	if (!run->progress)
+		return;
+	double now = now_seconds();
+	if (!force && now - run->last_progress < 0.2)
+		return;
+	run->last_progress = now;
+	double secs = now - run->started;
+	fprintf(stderr, "\r\033[Kindexing: %lu documents, %.0f docs/s", run->records,
+	        secs > 0 ? (double)run->records / secs : 0.0);
+}
+
+static int commit(struct run *run)
+{
+	char *err = NULL;
+	if (xs_db_commit(run->db, &err) != XS_OK) {
+		fprintf(stderr, "indexer: cannot commit: %s\n", err);
+		xs_free(err);
+		run->fatal = true;
+		return -1;
+	}
+	run->pending = 0;
+	return 0;
+}
+
+static void sink_problem(void *ctx, long line, const char *msg)
+{
+	report(ctx, line, msg);
+}
+
+static void sink_emit(void *ctx, json_t *rec)
+{
+	struct run *run = ctx;
+	char *err = NULL, *old = NULL;
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	if (run->fatal)
+		goto out;
+	if (!id || !*id) {
+		report(run, 0, "record without an id skipped");
+		goto out;
+	}
+	json_t *first = json_object_get(run->seen, id);
+	if (first) {
+		char *msg = xasprintf("duplicate id '%s' skipped (first seen in %s)", id,
+		                      json_string_value(first));
+		report(run, json_integer_value(json_object_get(rec, "line")), msg);
+		free(msg);
+		goto out;
+	}
+	json_object_del(rec, "line");
+	json_object_set_new(rec, "source", json_string(run->source));
+	json_object_set_new(run->seen, id, json_string(run->display));
+
+	char fp[17];
+	docbuild_fingerprint(rec, fp);
+	xs_status st = xs_db_get_value(run->db, id, VB_SLOT_HASH, &old, NULL, NULL);
+	run->records++;
+	if (st == XS_OK && strcmp(old, fp) == 0) {
+		run->unchanged++;
+		goto out;
+	}
+	if (docbuild_store(run->db, rec, fp, &err) != 0) {
+		char *msg = xasprintf("cannot index '%s': %s", id, err);
+		report(run, 0, msg);
+		free(msg);
+		goto out;
+	}
+	if (st == XS_OK)
+		run->updated++;
+	else
+		run->added++;
+	if (++run->pending >= COMMIT_EVERY)
+		commit(run);
+	show_progress(run, false);
+out:
+	xs_free(old);
+	free(err);
+	json_decref(rec);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* Index one file: path as the user named it, rel its path below the root. */
+static void index_file(struct run *run, const char *path, const char *rel)
+{
+	bool html = has_suffix(rel, ".html") || has_suffix(rel, ".htm");
+	bool ndjson = has_suffix(rel, ".ndjson");
+	char *data = NULL, *err = NULL;
+	size_t len = 0;
+	long err_line = 0;
+	char canon[PATH_MAX];
+	if (!html && !ndjson)
+		return;
+	if (!realpath(path, canon))
+		snprintf(canon, sizeof canon, "%s", path);
+	run->display = path;
+	run->source = canon;
+	run->files++;
+	unsigned long problems_before = run->problems;
+	struct extract_sink sink = {run, sink_emit, sink_problem};
+	if (read_file(path, EXTRACT_MAX_FILE, &data, &len, &err) != 0) {
+		report(run, 0, err);
+		goto out;
+	}
+	int rc = html ? extract_html(data, len, rel, &sink, &err, &err_line)
+	              : extract_ndjson(data, len, &sink, &err, &err_line);
+	if (rc != 0) {
+		report(run, err_line, err ? err : "unusable input");
+		goto out;
+	}
+	if (run->problems == problems_before)
+		json_object_set_new(run->clean, canon, json_true());
+out:
+	free(data);
+	free(err);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Walk dir (named path by the user) in name order; rel is its path below
+ * the root ("" for the root).  Hidden entries are skipped. */
+static void walk(struct run *run, const char *path, const char *rel)
+{
+	DIR *d = opendir(path);
+	if (!d) {
+		run->display = path;
+		run->source = path;
+		char *msg = xasprintf("cannot read directory: %s", strerror(errno));
+		report(run, 0, msg);
+		free(msg);
+		return;
+	}
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			names = xrealloc(names, alloc * sizeof *names);
+		}
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (run->fatal) {
+			free(names[i]);
+			continue;
+		}
+		char *child = xasprintf("%s/%s", path, names[i]);
+		char *child_rel = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
+		struct stat st, lst;
+		if (lstat(child, &lst) == 0 && stat(child, &st) == 0) {
+			/* Symlinked directories are not followed: no loops. */
+			if (S_ISDIR(st.st_mode) && !S_ISLNK(lst.st_mode))
+				walk(run, child, child_rel);
+			else if (S_ISREG(st.st_mode))
+				index_file(run, child, child_rel);
+		} else {
+			run->display = run->source = child;
+			char *msg = xasprintf("cannot read: %s", strerror(errno));
+			report(run, 0, msg);
+			free(msg);
+		}
+		free(child);
+		free(child_rel);
+		free(names[i]);
+	}
+	free(names);
+}
+
+struct stale {
+	struct run *run;
+	json_t *doomed; /* array of ids */
+};
+
+static int collect_stale(void *ctx, const char *uid, size_t ulen, const char *src, size_t slen)
+{
+	struct stale *s = ctx;
+	char *id = xstrndup(uid, ulen), *source = xstrndup(src, slen);
+	struct stat st;
+	if (*id && !json_object_get(s->run->seen, id) && !json_object_get(s->run->troubled, source) &&
+	    (json_object_get(s->run->clean, source) || stat(source, &st) != 0))
+		json_array_append_new(s->doomed, json_string(id));
+	free(id);
+	free(source);
+	return 0;
+}
+
+static int remove_stale(struct run *run)
+{
+	char *err = NULL;
+	struct stale s = {run, json_array()};
+	int rc = -1;
+	if (xs_db_each_value_pair(run->db, VB_SLOT_UID, VB_SLOT_SOURCE, collect_stale, &s, &err) !=
+	    XS_OK) {
+		fprintf(stderr, "indexer: cannot list documents: %s\n", err);
+		goto out;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(s.doomed, i, v) {
+		if (xs_db_delete(run->db, json_string_value(v), &err) != XS_OK) {
+			fprintf(stderr, "indexer: cannot remove '%s': %s\n", json_string_value(v), err);
+			goto out;
+		}
+		run->removed++;
+	}
+	rc = 0;
+out:
+	xs_free(err);
+	json_decref(s.doomed);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dbpath = "index";
+	bool quiet = false;
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "d:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dbpath = optarg; break;
+		case 'q': quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_FATAL;
+		}
+	}
+	if (optind >= argc) {
+		fputs("indexer: no PATH given\n", stderr);
+		usage(stderr);
+		return EXIT_FATAL;
+	}
+
+	xmlInitParser();
+	struct run run = {0};
+	int status = EXIT_FATAL;
+	char *err = NULL;
+	run.progress = !quiet && isatty(STDERR_FILENO);
+	run.seen = json_object();
+	run.clean = json_object();
+	run.troubled = json_object();
+	run.started = now_seconds();
+	if (xs_db_open(dbpath, XS_DB_WRITE, &run.db, &err) != XS_OK) {
+		fprintf(stderr, "indexer: cannot open index '%s': %s\n", dbpath, err);
+		goto out;
+	}
+	for (int i = optind; i < argc && !run.fatal; i++) {
+		struct stat st;
+		if (stat(argv[i], &st) != 0) {
+			run.display = run.source = argv[i];
+			char *msg = xasprintf("cannot read: %s", strerror(errno));
+			report(&run, 0, msg);
+			free(msg);
+		} else if (S_ISDIR(st.st_mode)) {
+			walk(&run, argv[i], "");
+		} else {
+			const char *base = strrchr(argv[i], '/');
+			index_file(&run, argv[i], base ? base + 1 : argv[i]);
+		}
+	}
+	if (run.fatal || remove_stale(&run) != 0 || commit(&run) != 0)
+		goto out;
+	show_progress(&run, true);
+	if (run.progress)
+		fputs("\r\033[K", stderr);
+	double secs = now_seconds() - run.started;
+	printf("indexed %lu documents from %lu files in %.2f s (%.0f docs/s): %lu added, %lu "
+	       "updated, %lu unchanged, %lu removed; %lu problem%s\n",
+	       run.records, run.files, secs, secs > 0 ? (double)run.records / secs : 0.0, run.added,
+	       run.updated, run.unchanged, run.removed, run.problems, run.problems == 1 ? "" : "s");
+	status = run.problems ? EXIT_SKIPPED : 0;
+out:
+	if (status == EXIT_FATAL && run.db)
+		fputs("indexer: stopped; the index keeps its last committed state\n", stderr);
+	xs_free(err);
+	xs_db_close(run.db);
+	json_decref(run.seen);
+	json_decref(run.clean);
+	json_decref(run.troubled);
+	xmlCleanupParser();
+	return status;
+}

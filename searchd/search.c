@@ -1,0 +1,231 @@
+/*
+ * search.c - GET /search: the ranked results a search bar shows.
+ *
+ * Parameters (all optional but q; unknown ones are refused so that typos
+ * in an integration show up at once):
+ *   q        the text as typed (<= SEARCHD_MAX_QUERY bytes, UTF-8)
+ *   limit    hits per page, 1..100 (10)
+ *   offset   hits to skip, 0..10000 (0)
+ *   type     faq|manual|product|page; repeat for any of several
+ *   category category path or a level of it; repeat for any of several
+ *   lang     nl|en: only documents in that language, analysed in it
+ * The reply is documented in README.md ("API").
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+#include "searchd.h"
+#include "util.h"
+
+struct params {
+	const char *q;
+	long limit, offset;
+	const char *lang;
+	json_t *types, *categories; /* arrays of strings */
+	struct reply *r;            /* where the first error goes */
+	bool failed;
+};
+
+static bool one_of(const char *v, const char *const *allowed)
+{
+	for (; *allowed; allowed++)
+		if (strcmp(v, *allowed) == 0)
+			return true;
+	return false;
+}
+
+static void param_fail(struct params *p, const char *fmt, const char *key, const char *extra)
+{
+	if (p->failed)
+		return;
+	p->failed = true;
+	reply_error(p->r, MHD_HTTP_BAD_REQUEST, "bad_request", fmt, key, extra);
+}
+
+static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+	static const char *const types[] = {"faq", "manual", "product", "page", NULL};
+	static const char *const langs[] = {"nl", "en", NULL};
+	struct params *p = cls;
+	(void)kind;
+	if (p->failed)
+		return MHD_NO;
+	if (!value)
+		value = "";
+	if (!utf8_valid(key, strlen(key), NULL) || !utf8_valid(value, strlen(value), NULL)) {
+		param_fail(p, "parameter '%s' is not valid UTF-8%s", utf8_valid(key, strlen(key), NULL) ? key : "?", "");
+		return MHD_NO;
+	}
+	if (strcmp(key, "q") == 0) {
+		if (strlen(value) > SEARCHD_MAX_QUERY)
+			param_fail(p, "parameter '%s' is longer than %s bytes", key, "1000");
+		p->q = value;
+	} else if (strcmp(key, "limit") == 0) {
+		if (!parse_long(value, 1, SEARCHD_MAX_LIMIT, &p->limit))
+			param_fail(p, "parameter '%s' must be a whole number from 1 to %s", key, "100");
+	} else if (strcmp(key, "offset") == 0) {
+		if (!parse_long(value, 0, SEARCHD_MAX_OFFSET, &p->offset))
+			param_fail(p, "parameter '%s' must be a whole number from 0 to %s", key, "10000");
+	} else if (strcmp(key, "type") == 0) {
+		if (!one_of(value, types))
+			param_fail(p, "parameter '%s' must be one of %s", key, "faq, manual, product, page");
+		json_array_append_new(p->types, json_string(value));
+	} else if (strcmp(key, "category") == 0) {
+		if (!*value || strlen(value) > 200)
+			param_fail(p, "parameter '%s' must be 1 to %s bytes", key, "200");
+		json_array_append_new(p->categories, json_string(value));
+	} else if (strcmp(key, "lang") == 0) {
+		if (!one_of(value, langs))
+			param_fail(p, "parameter '%s' must be one of %s", key, "nl, en");
+		p->lang = value;
+	} else {
+		param_fail(p, "unknown parameter '%s'%s", key, "");
+	}
+	return p->failed ? MHD_NO : MHD_YES;
+}
+
+/* Add filter terms prefix+value (lowercased) for every value in arr. */
+static int add_filters(xs_query *q, const char *prefix, json_t *arr, char **err)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		char *term = xasprintf("%s%s", prefix, json_string_value(v));
+		for (char *s = term + strlen(prefix); *s; s++)
+			if (*s >= 'A' && *s <= 'Z')
+				*s = (char)(*s - 'A' + 'a');
+		xs_status st = xs_query_add_filter(q, prefix, term, err);
+		free(term);
+		if (st != XS_OK)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Turn Xapian's snippet (matches between XS_MARK_START/END, & < >
+ * already escaped) into safe HTML: quotes escaped too, marks as <mark>.
+ */
+static char *snippet_html(const char *s)
+{
+	struct strbuf sb;
+	strbuf_init(&sb, 0);
+	for (; *s; s++) {
+		switch (*s) {
+		case XS_MARK_START: strbuf_addstr(&sb, "<mark>"); break;
+		case XS_MARK_END: strbuf_addstr(&sb, "</mark>"); break;
+		case '"': strbuf_addstr(&sb, "&quot;"); break;
+		case '\'': strbuf_addstr(&sb, "&#39;"); break;
+		default: strbuf_addch(&sb, *s); break;
+		}
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* One hit: the stored record minus what only the index needs, plus the
+ * snippet and score. */
+static json_t *make_hit(xs_results *res, const struct xs_hit *h, char **err)
+{
+	json_error_t jerr;
+	json_t *rec = json_loadb(h->data, h->len, 0, &jerr);
+	if (!json_is_object(rec)) {
+		json_decref(rec);
+		vb_error(err, "stored document %u is not a JSON object", h->docid);
+		return NULL;
+	}
+	const char *lang = json_string_value(json_object_get(rec, "lang"));
+	const char *text = json_string_value(json_object_get(rec, "body"));
+	if (!text || !*text)
+		text = json_string_value(json_object_get(rec, "description"));
+	if (!text)
+		text = "";
+	char *raw = NULL;
+	if (xs_results_snippet(res, text, strlen(text), lang ? lang : "nl", 240, &raw, err) != XS_OK) {
+		json_decref(rec);
+		return NULL;
+	}
+	char *html = snippet_html(raw);
+	xs_free(raw);
+	json_object_del(rec, "body");
+	json_object_del(rec, "headings");
+	json_object_del(rec, "source");
+	json_object_set_new(rec, "snippet", json_string(html));
+	json_object_set_new(rec, "score", json_real(h->score));
+	free(html);
+	return rec;
+}
+
+void search_handle(struct request *req, struct reply *r)
+{
+	struct params p = {NULL, 10, 0, NULL, json_array(), json_array(), r, false};
+	xs_query *q = NULL;
+	xs_results *res = NULL;
+	char *err = NULL;
+	double start = now_seconds();
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, on_param, &p);
+	if (p.failed)
+		goto out;
+	if (!p.q) {
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "missing parameter 'q'");
+		goto out;
+	}
+	size_t qlen = strlen(p.q);
+	unsigned flags = XS_QF_SPELLING;
+	/* Search as you type: a last word not yet followed by a space may be
+	 * unfinished, so it also matches as a prefix. */
+	if (qlen && p.q[qlen - 1] != ' ')
+		flags |= XS_QF_PARTIAL;
+	if (xs_query_new(&q, &err) != XS_OK ||
+	    xs_query_set_text(q, p.q, p.lang ? p.lang : "nl", flags, &err) != XS_OK ||
+	    add_filters(q, VB_PREFIX_TYPE, p.types, &err) != 0 ||
+	    add_filters(q, VB_PREFIX_CATEGORY, p.categories, &err) != 0)
+		goto fail;
+	if (p.lang) {
+		json_t *langs = json_pack("[s]", p.lang);
+		int frc = add_filters(q, VB_PREFIX_LANG, langs, &err);
+		json_decref(langs);
+		if (frc != 0)
+			goto fail;
+	}
+	xs_status st = xs_db_search(req->db, q, (unsigned)p.offset, (unsigned)p.limit, &res, &err);
+	if (st == XS_ERR_QUERY || st == XS_ERR_INVALID) {
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_query", "%s", err);
+		goto out;
+	}
+	if (st != XS_OK)
+		goto fail;
+
+	json_t *hits = json_array();
+	for (size_t i = 0; i < xs_results_count(res); i++) {
+		struct xs_hit h;
+		json_t *hit;
+		if (xs_results_hit(res, i, &h, &err) != XS_OK || !(hit = make_hit(res, &h, &err))) {
+			json_decref(hits);
+			goto fail;
+		}
+		json_array_append_new(hits, hit);
+	}
+	r->status = MHD_HTTP_OK;
+	r->body = json_pack("{s:s,s:I,s:I,s:I,s:f,s:o}", "query", p.q, "total",
+	                    (json_int_t)xs_results_total(res), "offset", (json_int_t)p.offset,
+	                    "limit", (json_int_t)p.limit, "took_ms",
+	                    round((now_seconds() - start) * 1e6) / 1e3, "hits", hits);
+	const char *fix = xs_results_correction(res);
+	if (*fix)
+		json_object_set_new(r->body, "did_you_mean", json_string(fix));
+	goto out;
+fail:
+	reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "search failed: %s",
+	            err ? err : "unknown error");
+out:
+	xs_free(err);
+	xs_results_free(res);
+	xs_query_free(q);
+	json_decref(p.types);
+	json_decref(p.categories);
+}

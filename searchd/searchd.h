@@ -1,0 +1,58 @@
+/*
+ * searchd.h - what searchd's files share: the server settings, the
+ * per-request context handed to endpoint handlers, and JSON replies.
+ *
+ * A handler fills a reply (status + JSON body) and returns; http.c turns
+ * it into the HTTP response.  Errors are replies too:
+ * {"error": {"code": "...", "message": "..."}} with a 4xx/5xx status.
+ */
+#ifndef VB_SEARCHD_H
+#define VB_SEARCHD_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+
+#include "xs.h"
+
+#define SEARCHD_MAX_QUERY 1000     /* bytes of q */
+#define SEARCHD_MAX_LIMIT 100      /* hits per page */
+#define SEARCHD_MAX_OFFSET 10000
+
+struct server {
+	const char *dbpath;
+	unsigned threads;
+	struct MHD_Daemon *daemon;
+};
+
+struct reply {
+	unsigned status;
+	json_t *body; /* owned */
+};
+
+struct request {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	const char *method, *path;
+	xs_db *db; /* the calling thread's handle, reopened for this request */
+};
+
+/* Set an error reply: code is a stable machine name ("bad_request"). */
+void reply_error(struct reply *r, unsigned status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Start serving on addr (numeric "HOST:PORT"; port 0 picks a free one).
+ * Returns 0 and the bound port, or -1 with *err set.
+ */
+int http_start(struct server *srv, const char *addr, unsigned *port, char **err);
+void http_stop(struct server *srv);
+
+/* GET /search */
+void search_handle(struct request *req, struct reply *r);
+
+/* The thread's read-only handle, opened on first use and brought up to
+ * date; NULL with *err when the index cannot be opened. */
+xs_db *thread_db(struct server *srv, char **err);
+
+#endif

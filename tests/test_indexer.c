@@ -1,0 +1,279 @@
+/*
+ * test_indexer.c - the indexer program as a shop runs it: a tree of pages
+ * and feeds in, a summary line and exit status out; re-runs that update
+ * and remove; bad input reported as file:line and skipped without losing
+ * what was indexed before; a held lock and an interrupted run.
+ */
+#define _DEFAULT_SOURCE
+#include <check.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "util.h"
+#include "xs.h"
+
+static char *dir, *site, *db, *indexer;
+
+static void setup(void)
+{
+	dir = tu_tmpdir();
+	site = xasprintf("%s/site", dir);
+	db = xasprintf("%s/db", dir);
+	indexer = tu_program("indexer");
+}
+
+static void teardown(void)
+{
+	tu_rmrf(dir);
+	free(dir);
+	free(site);
+	free(db);
+	free(indexer);
+}
+
+static const char page_fmt[] =
+	"<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\">"
+	"<title>%s | Tuin &amp; Bad</title></head><body><header><nav>Menu Winkelwagen</nav></header>"
+	"<main><h1>%s</h1><p>%s</p></main><footer>KvK 12345678</footer></body></html>\n";
+
+static void page(const char *rel, const char *title, const char *text)
+{
+	char *html = xasprintf(page_fmt, title, title, text);
+	tu_write(site, rel, html);
+	free(html);
+}
+
+/* Run the indexer over site; returns its exit status, output in *out. */
+static int run_indexer(char **out)
+{
+	char *cmd = xasprintf("%s --db '%s' '%s'", indexer, db, site);
+	int st = tu_run(cmd, out);
+	free(cmd);
+	return st;
+}
+
+static unsigned long doc_count(void)
+{
+	xs_db *d = NULL;
+	char *err = NULL;
+	unsigned long n = 0;
+	ck_assert_msg(xs_db_open(db, XS_DB_READ, &d, &err) == XS_OK, "open: %s", err);
+	ck_assert_int_eq(xs_db_doc_count(d, &n, &err), XS_OK);
+	xs_db_close(d);
+	return n;
+}
+
+static bool has_doc(const char *id)
+{
+	xs_db *d = NULL;
+	char *data = NULL;
+	ck_assert_int_eq(xs_db_open(db, XS_DB_READ, &d, NULL), XS_OK);
+	xs_status st = xs_db_get_data(d, id, &data, NULL, NULL);
+	xs_free(data);
+	xs_db_close(d);
+	return st == XS_OK;
+}
+
+#define assert_contains(hay, needle) \
+	ck_assert_msg(strstr((hay), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (hay))
+
+START_TEST(test_index_and_reindex)
+{
+	char *out = NULL;
+	page("index.html", "Welkom", "Alles voor tuin en zwembad.");
+	page("verzending.html", "Verzending", "Gratis verzending vanaf 50 euro.");
+	tu_write(site, "feeds/a.ndjson",
+	         "{\"id\":\"acc-1\",\"type\":\"product\",\"title\":\"Afdekzeil\",\"price\":19.5}\n"
+	         "{\"id\":\"acc-2\",\"type\":\"product\",\"title\":\"Ladder\",\"price\":\"89\"}\n");
+	ck_assert_int_eq(run_indexer(&out), 0);
+	assert_contains(out, "indexed 4 documents from 3 files");
+	assert_contains(out, "4 added, 0 updated, 0 unchanged, 0 removed; 0 problems");
+	free(out);
+	ck_assert_uint_eq(doc_count(), 4);
+	ck_assert(has_doc("index.html"));
+	ck_assert(has_doc("acc-2"));
+
+	/* Same tree: nothing to do. */
+	ck_assert_int_eq(run_indexer(&out), 0);
+	assert_contains(out, "0 added, 0 updated, 4 unchanged, 0 removed");
+	free(out);
+
+	/* A changed page is updated in place, a removed file's documents go,
+	 * a removed feed line's document goes. */
+	page("verzending.html", "Verzending", "Gratis verzending vanaf 75 euro.");
+	char *gone = xasprintf("%s/index.html", site);
+	unlink(gone);
+	free(gone);
+	tu_write(site, "feeds/a.ndjson",
+	         "{\"id\":\"acc-1\",\"type\":\"product\",\"title\":\"Afdekzeil\",\"price\":19.5}\n");
+	ck_assert_int_eq(run_indexer(&out), 0);
+	assert_contains(out, "0 added, 1 updated, 1 unchanged, 2 removed");
+	free(out);
+	ck_assert_uint_eq(doc_count(), 2);
+	ck_assert(!has_doc("index.html"));
+	ck_assert(!has_doc("acc-2"));
+}
+END_TEST
+
+START_TEST(test_bad_input_is_reported_and_skipped)
+{
+	char *out = NULL;
+	page("goed.html", "Goed", "Deze pagina is in orde.");
+	/* Invalid UTF-8 on line 3 of a page that declares none other. */
+	tu_write(site, "kapot.html",
+	         "<html><head><title>Kapot</title></head>\n<body>\n<p>caf\xe9 au lait</p></body></html>\n");
+	tu_write(site, "feed.ndjson",
+	         "{\"id\":\"f1\",\"title\":\"Eerste\"}\n"
+	         "{\"id\":\"f2\",\"title\":\n"
+	         "{\"title\":\"zonder id\"}\n"
+	         "{\"id\":\"f4\",\"title\":\"Vierde\",\"type\":\"blog\"}\n"
+	         "{\"id\":\"f5\",\"title\":\"Vijfde\"}\n");
+	int st = run_indexer(&out);
+	ck_assert_int_eq(st, 2);
+	assert_contains(out, "kapot.html:3: invalid UTF-8");
+	assert_contains(out, "feed.ndjson:2: invalid JSON");
+	assert_contains(out, "feed.ndjson:3: missing \"id\"");
+	assert_contains(out, "feed.ndjson:4: \"type\" must be one of");
+	assert_contains(out, "indexed 3 documents");
+	assert_contains(out, "4 problems");
+	free(out);
+	ck_assert(has_doc("goed.html"));
+	ck_assert(has_doc("f1"));
+	ck_assert(has_doc("f5"));
+	ck_assert(!has_doc("f2"));
+}
+END_TEST
+
+START_TEST(test_broken_source_keeps_old_documents)
+{
+	char *out = NULL;
+	tu_write(site, "feed.ndjson", "{\"id\":\"a\",\"title\":\"Een\"}\n{\"id\":\"b\",\"title\":\"Twee\"}\n");
+	page("p.html", "Pagina", "Tekst van de pagina.");
+	ck_assert_int_eq(run_indexer(&out), 0);
+	free(out);
+	/* The export breaks: line 2 is cut off and the page turns to junk.
+	 * What was indexed from them stays until they are fixed. */
+	tu_write(site, "feed.ndjson", "{\"id\":\"a\",\"title\":\"Een\"}\n{\"id\":\"b\",\"ti\n");
+	tu_write_bytes(site, "p.html", "\xff\xfe\x00\x01junk", 8);
+	ck_assert_int_eq(run_indexer(&out), 2);
+	assert_contains(out, "feed.ndjson:2:");
+	assert_contains(out, "p.html:");
+	assert_contains(out, "0 removed");
+	free(out);
+	ck_assert(has_doc("a"));
+	ck_assert(has_doc("b"));
+	ck_assert(has_doc("p.html"));
+}
+END_TEST
+
+START_TEST(test_unreadable_and_missing_paths)
+{
+	char *out = NULL;
+	page("ok.html", "Ok", "Een gewone pagina.");
+	char *link = xasprintf("%s/weg.html", site);
+	ck_assert_int_eq(symlink("/nonexistent/target.html", link), 0);
+	free(link);
+	char *cmd = xasprintf("%s --db '%s' '%s' '%s/nope'", indexer, db, site, dir);
+	ck_assert_int_eq(tu_run(cmd, &out), 2);
+	free(cmd);
+	assert_contains(out, "weg.html: cannot read");
+	assert_contains(out, "nope: cannot read");
+	assert_contains(out, "indexed 1 documents");
+	free(out);
+}
+END_TEST
+
+START_TEST(test_locked_index)
+{
+	char *out = NULL, *err = NULL;
+	page("ok.html", "Ok", "Een gewone pagina.");
+	ck_assert_int_eq(run_indexer(&out), 0);
+	free(out);
+	xs_db *w = NULL;
+	ck_assert_int_eq(xs_db_open(db, XS_DB_WRITE, &w, &err), XS_OK);
+	ck_assert_int_eq(run_indexer(&out), 1);
+	assert_contains(out, "locked");
+	free(out);
+	xs_db_close(w);
+	ck_assert_uint_eq(doc_count(), 1);
+}
+END_TEST
+
+START_TEST(test_interrupted_run_keeps_last_commit)
+{
+	char *out = NULL;
+	page("ok.html", "Ok", "Een gewone pagina.");
+	ck_assert_int_eq(run_indexer(&out), 0);
+	free(out);
+	/* A feed big enough that the run is still busy when it is killed. */
+	struct strbuf sb = STRBUF_INIT;
+	for (int i = 0; i < 40000; i++)
+		strbuf_addf(&sb, "{\"id\":\"n%d\",\"title\":\"Artikel %d\",\"body\":\"Tuinslang %d meter "
+		                 "met koppelstukken en een spuitpistool\"}\n", i, i, i % 50);
+	tu_write_bytes(site, "big.ndjson", sb.buf, sb.len);
+	strbuf_release(&sb);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execl(indexer, indexer, "--db", db, site, (char *)NULL);
+		_exit(127);
+	}
+	usleep(400 * 1000);
+	kill(pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+	/* Whatever moment it died at, the index opens at a committed state:
+	 * the earlier page is there, and the next run completes it. */
+	ck_assert(has_doc("ok.html"));
+	ck_assert_int_eq(run_indexer(&out), 0);
+	free(out);
+	ck_assert_uint_eq(doc_count(), 40001);
+}
+END_TEST
+
+START_TEST(test_usage)
+{
+	char *out = NULL;
+	char *cmd = xasprintf("%s --help", indexer);
+	ck_assert_int_eq(tu_run(cmd, &out), 0);
+	assert_contains(out, "usage: indexer");
+	assert_contains(out, "--db DIR");
+	free(out);
+	free(cmd);
+	ck_assert_int_eq(tu_run(indexer, &out), 1);
+	assert_contains(out, "no PATH given");
+	free(out);
+	cmd = xasprintf("%s --bogus x", indexer);
+	ck_assert_int_eq(tu_run(cmd, &out), 1);
+	free(out);
+	free(cmd);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("indexer");
+	TCase *tc = tcase_create("runs");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_index_and_reindex);
+	tcase_add_test(tc, test_bad_input_is_reported_and_skipped);
+	tcase_add_test(tc, test_broken_source_keeps_old_documents);
+	tcase_add_test(tc, test_unreadable_and_missing_paths);
+	tcase_add_test(tc, test_locked_index);
+	tcase_add_test(tc, test_interrupted_run_keeps_last_commit);
+	tcase_add_test(tc, test_usage);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

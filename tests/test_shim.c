@@ -1,0 +1,366 @@
+/*
+ * test_shim.c - the shim's C API, used from plain C17 as indexer and
+ * searchd use it: writing, ranking, filters, ranges, sorting, snippets,
+ * spelling, shards, and the error paths (missing index, held write lock,
+ * writes on a read-only handle, a reader whose snapshot moved).
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "util.h"
+#include "xs.h"
+
+static char *dir;
+
+static void setup(void)
+{
+	dir = tu_tmpdir();
+}
+
+static void teardown(void)
+{
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* Add a document: title and body indexed the way docbuild does, a type
+ * filter term and an optional price value. */
+static void add(xs_db *db, const char *uid, const char *type, const char *title, const char *body,
+                double price)
+{
+	xs_doc *doc = NULL;
+	char *err = NULL;
+	ck_assert_int_eq(xs_doc_new(&doc, &err), XS_OK);
+	ck_assert_int_eq(xs_doc_index_text(doc, title, "nl", "", 5, XS_IDX_SPELLING, db, &err), XS_OK);
+	ck_assert_int_eq(xs_doc_index_text(doc, body, "nl", "", 1, XS_IDX_SPELLING, db, &err), XS_OK);
+	char *term = xasprintf("XT%s", type);
+	ck_assert_int_eq(xs_doc_add_term(doc, term, &err), XS_OK);
+	free(term);
+	if (!isnan(price))
+		ck_assert_int_eq(xs_doc_add_value_number(doc, 3, price, &err), XS_OK);
+	ck_assert_int_eq(xs_doc_set_data(doc, uid, strlen(uid), &err), XS_OK);
+	ck_assert_int_eq(xs_db_replace(db, uid, doc, &err), XS_OK);
+	xs_doc_free(doc);
+}
+
+static xs_db *sample_db(void)
+{
+	xs_db *db = NULL;
+	char *err = NULL;
+	ck_assert_int_eq(xs_db_open(dir, XS_DB_WRITE, &db, &err), XS_OK);
+	add(db, "retour", "faq", "Hoe kan ik mijn bestelling retourneren?",
+	    "Meld je retour binnen 30 dagen aan via je account.", NAN);
+	add(db, "bezorg", "faq", "Wanneer wordt mijn bestelling bezorgd?",
+	    "Bestellingen worden binnen twee werkdagen bezorgd. Retourneren kan ook.", NAN);
+	add(db, "pomp", "product", "Zandfilterpomp 6 m3", "Een zandfilterpomp voor het zwembad.", 149.0);
+	add(db, "bad", "product", "Opzetzwembad 366 cm", "Rond opzetzwembad met <ladder> & zeil.", 249.0);
+	add(db, "zeil", "product", "Afdekzeil zwembad", "Houdt blad uit het zwembad.", 39.95);
+	ck_assert_int_eq(xs_db_commit(db, &err), XS_OK);
+	return db;
+}
+
+static xs_results *search(xs_db *db, xs_query *q, unsigned limit)
+{
+	xs_results *r = NULL;
+	char *err = NULL;
+	xs_status st = xs_db_search(db, q, 0, limit, &r, &err);
+	ck_assert_msg(st == XS_OK, "search failed: %s", err ? err : "");
+	return r;
+}
+
+static const char *hit_id(xs_results *r, size_t i)
+{
+	static char buf[64];
+	struct xs_hit h;
+	ck_assert_int_eq(xs_results_hit(r, i, &h, NULL), XS_OK);
+	snprintf(buf, sizeof buf, "%.*s", (int)h.len, h.data);
+	return buf;
+}
+
+START_TEST(test_title_outranks_body)
+{
+	xs_db *db = sample_db();
+	xs_query *q = NULL;
+	ck_assert_int_eq(xs_query_new(&q, NULL), XS_OK);
+	ck_assert_int_eq(xs_query_set_text(q, "retourneren", "nl", 0, NULL), XS_OK);
+	xs_results *r = search(db, q, 10);
+	ck_assert_uint_eq(xs_results_count(r), 2);
+	ck_assert_str_eq(hit_id(r, 0), "retour");
+	ck_assert_str_eq(hit_id(r, 1), "bezorg");
+	xs_results_free(r);
+	xs_query_free(q);
+	xs_db_close(db);
+}
+END_TEST
+
+START_TEST(test_stemming_and_stopwords)
+{
+	xs_db *db = sample_db();
+	xs_query *q = NULL;
+	xs_query_new(&q, NULL);
+	/* "bezorgd" in the page, "bezorging" typed: the Dutch stemmer joins
+	 * them; "wanneer" and "mijn" are stop words. */
+	xs_query_set_text(q, "Wanneer wordt mijn bestelling bezorgen?", "nl", 0, NULL);
+	xs_results *r = search(db, q, 10);
+	ck_assert_str_eq(hit_id(r, 0), "bezorg");
+	xs_results_free(r);
+	xs_query_free(q);
+	xs_db_close(db);
+}
+END_TEST
+
+START_TEST(test_filters_ranges_sort)
+{
+	xs_db *db = sample_db();
+	xs_query *q = NULL;
+	char *err = NULL;
+	xs_query_new(&q, NULL);
+	xs_query_set_text(q, "", "nl", 0, NULL);
+	ck_assert_int_eq(xs_query_add_filter(q, "XT", "XTproduct", &err), XS_OK);
+	ck_assert_int_eq(xs_query_set_sort(q, 3, false, &err), XS_OK);
+	xs_results *r = search(db, q, 10);
+	ck_assert_uint_eq(xs_results_total(r), 3);
+	ck_assert_str_eq(hit_id(r, 0), "zeil");
+	ck_assert_str_eq(hit_id(r, 1), "pomp");
+	ck_assert_str_eq(hit_id(r, 2), "bad");
+	xs_results_free(r);
+
+	xs_query_set_sort(q, 3, true, NULL);
+	ck_assert_int_eq(xs_query_add_range(q, 3, 40.0, HUGE_VAL, &err), XS_OK);
+	r = search(db, q, 10);
+	ck_assert_uint_eq(xs_results_count(r), 2);
+	ck_assert_str_eq(hit_id(r, 0), "bad");
+	xs_results_free(r);
+
+	/* Same group: OR.  faq OR product = all five. */
+	xs_query_free(q);
+	xs_query_new(&q, NULL);
+	xs_query_add_filter(q, "XT", "XTproduct", NULL);
+	xs_query_add_filter(q, "XT", "XTfaq", NULL);
+	r = search(db, q, 10);
+	ck_assert_uint_eq(xs_results_total(r), 5);
+	xs_results_free(r);
+
+	ck_assert_int_eq(xs_query_add_range(q, 3, 10.0, 5.0, &err), XS_ERR_INVALID);
+	ck_assert_ptr_nonnull(err);
+	xs_free(err);
+	xs_query_free(q);
+	xs_db_close(db);
+}
+END_TEST
+
+START_TEST(test_snippet_marks_and_escapes)
+{
+	xs_db *db = sample_db();
+	xs_query *q = NULL;
+	char *snip = NULL;
+	xs_query_new(&q, NULL);
+	xs_query_set_text(q, "opzetzwembaden", "nl", 0, NULL);
+	xs_results *r = search(db, q, 10);
+	ck_assert_str_eq(hit_id(r, 0), "bad");
+	const char *text = "Rond opzetzwembad met <ladder> & zeil.";
+	ck_assert_int_eq(xs_results_snippet(r, text, strlen(text), "nl", 200, &snip, NULL), XS_OK);
+	ck_assert_msg(strstr(snip, "\x01opzetzwembad\x02") != NULL, "no marked stem in '%s'", snip);
+	ck_assert_msg(strchr(snip, '<') == NULL, "unescaped '<' in '%s'", snip);
+	ck_assert_msg(strstr(snip, "&lt;ladder&gt;") != NULL, "'%s'", snip);
+	xs_free(snip);
+	xs_results_free(r);
+	xs_query_free(q);
+	xs_db_close(db);
+}
+END_TEST
+
+START_TEST(test_spelling_and_partial)
+{
+	xs_db *db = sample_db();
+	xs_query *q = NULL;
+	char *s = NULL;
+	ck_assert_int_eq(xs_db_spelling_suggest(db, "zandfilterpmop", &s, NULL), XS_OK);
+	ck_assert_str_eq(s, "zandfilterpomp");
+	xs_free(s);
+
+	xs_query_new(&q, NULL);
+	xs_query_set_text(q, "bestelling retourneern", "nl", XS_QF_SPELLING, NULL);
+	xs_results *r = search(db, q, 10);
+	ck_assert_str_eq(xs_results_correction(r), "bestelling retourneren");
+	xs_results_free(r);
+
+	xs_query_set_text(q, "zandfilt", "nl", XS_QF_PARTIAL, NULL);
+	r = search(db, q, 10);
+	ck_assert_uint_ge(xs_results_count(r), 1);
+	ck_assert_str_eq(hit_id(r, 0), "pomp");
+	xs_results_free(r);
+	xs_query_free(q);
+	xs_db_close(db);
+}
+END_TEST
+
+START_TEST(test_replace_delete_and_values)
+{
+	xs_db *db = sample_db();
+	char *err = NULL, *v = NULL;
+	size_t len;
+	unsigned long n;
+	add(db, "pomp", "product", "Zandfilterpomp 8 m3", "Groter.", 199.0);
+	ck_assert_int_eq(xs_db_commit(db, &err), XS_OK);
+	ck_assert_int_eq(xs_db_doc_count(db, &n, &err), XS_OK);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_int_eq(xs_db_get_data(db, "pomp", &v, &len, &err), XS_OK);
+	ck_assert_str_eq(v, "pomp");
+	xs_free(v);
+	ck_assert_int_eq(xs_db_get_value(db, "retour", 3, &v, &len, &err), XS_ERR_NOT_FOUND);
+	xs_free(err);
+	err = NULL;
+	ck_assert_int_eq(xs_db_delete(db, "pomp", &err), XS_OK);
+	ck_assert_int_eq(xs_db_delete(db, "nope", &err), XS_ERR_NOT_FOUND);
+	ck_assert_msg(strstr(err, "'nope'") != NULL, "message names the id: %s", err);
+	xs_free(err);
+	err = NULL;
+	ck_assert_int_eq(xs_db_get_data(db, "pomp", &v, &len, &err), XS_ERR_NOT_FOUND);
+	xs_free(err);
+	err = NULL;
+	ck_assert_int_eq(xs_db_metadata_set(db, "k", "v", &err), XS_OK);
+	ck_assert_int_eq(xs_db_commit(db, &err), XS_OK);
+	ck_assert_int_eq(xs_db_metadata_get(db, "k", &v, &err), XS_OK);
+	ck_assert_str_eq(v, "v");
+	xs_free(v);
+	xs_db_close(db);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	xs_db *db = sample_db(), *other = NULL, *ro = NULL;
+	char *err = NULL;
+	/* A second writer gets a clear error, not a silent wait. */
+	ck_assert_int_eq(xs_db_open(dir, XS_DB_WRITE, &other, &err), XS_ERR_LOCKED);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_msg(strstr(err, "locked") != NULL, "%s", err);
+	xs_free(err);
+	err = NULL;
+	ck_assert_int_eq(xs_db_open(dir, XS_DB_READ, &ro, &err), XS_OK);
+	ck_assert_int_eq(xs_db_commit(ro, &err), XS_ERR_INVALID);
+	xs_free(err);
+	err = NULL;
+	char *missing = xasprintf("%s/nothing-here", dir);
+	ck_assert_int_eq(xs_db_open(missing, XS_DB_READ, &other, &err), XS_ERR_OPENING);
+	ck_assert_ptr_nonnull(err);
+	xs_free(err);
+	err = NULL;
+	free(missing);
+	xs_query *q = NULL;
+	xs_query_new(&q, NULL);
+	ck_assert_int_eq(xs_query_set_text(q, "x", "fr", 0, &err), XS_ERR_INVALID);
+	xs_free(err);
+	err = NULL;
+	/* Unbalanced syntax is taken as words, not refused. */
+	ck_assert_int_eq(xs_query_set_text(q, "retourneren (AND", "nl", 0, &err), XS_OK);
+	xs_results *r = search(ro, q, 10);
+	ck_assert_uint_ge(xs_results_count(r), 1);
+	xs_results_free(r);
+	xs_query_set_text(q, "\"retourneren) OR NOT", "nl", 0, &err);
+	xs_results_free(search(ro, q, 10));
+	ck_assert_int_eq(xs_db_search(ro, q, 0, 20000, &r, &err), XS_ERR_INVALID);
+	xs_free(err);
+	for (int s = XS_OK; s <= XS_ERR_INTERNAL; s++)
+		ck_assert_str_ne(xs_status_to_string((xs_status)s), "unknown");
+	xs_query_free(q);
+	xs_db_close(ro);
+	xs_db_close(db);
+	xs_db_close(NULL);
+	xs_doc_free(NULL);
+	xs_query_free(NULL);
+	xs_results_free(NULL);
+}
+END_TEST
+
+START_TEST(test_reader_follows_writer)
+{
+	xs_db *db = sample_db(), *ro = NULL;
+	char *err = NULL;
+	bool changed = true;
+	ck_assert_int_eq(xs_db_open(dir, XS_DB_READ, &ro, &err), XS_OK);
+	ck_assert_int_eq(xs_db_reopen(ro, &changed, &err), XS_OK);
+	ck_assert(!changed);
+	/* Many commits move the reader's snapshot far behind; a search must
+	 * still succeed (reopen and retry inside the shim). */
+	for (int i = 0; i < 30; i++) {
+		char uid[32];
+		snprintf(uid, sizeof uid, "extra%d", i);
+		add(db, uid, "page", "Extra pagina", "Tekst over bezorgen en retourneren.", NAN);
+		ck_assert_int_eq(xs_db_commit(db, &err), XS_OK);
+	}
+	xs_query *q = NULL;
+	xs_query_new(&q, NULL);
+	xs_query_set_text(q, "retourneren", "nl", 0, NULL);
+	xs_results *r = search(ro, q, 100);
+	xs_results_free(r);
+	ck_assert_int_eq(xs_db_reopen(ro, &changed, &err), XS_OK);
+	r = search(ro, q, 100);
+	ck_assert_uint_eq(xs_results_total(r), 32);
+	xs_results_free(r);
+	xs_query_free(q);
+	xs_db_close(ro);
+	xs_db_close(db);
+}
+END_TEST
+
+START_TEST(test_shards)
+{
+	char *err = NULL;
+	char *a = xasprintf("%s/a", dir), *b = xasprintf("%s/b", dir);
+	xs_db *wa = NULL, *wb = NULL, *all = NULL;
+	ck_assert_int_eq(xs_db_open(a, XS_DB_WRITE, &wa, &err), XS_OK);
+	ck_assert_int_eq(xs_db_open(b, XS_DB_WRITE, &wb, &err), XS_OK);
+	add(wa, "one", "faq", "Zwembad vullen", "Met de tuinslang.", NAN);
+	add(wb, "two", "faq", "Zwembad legen", "Met de pomp.", NAN);
+	xs_db_commit(wa, NULL);
+	xs_db_commit(wb, NULL);
+	const char *specs[] = {a, b};
+	ck_assert_int_eq(xs_db_open_shards(specs, 2, &all, &err), XS_OK);
+	xs_query *q = NULL;
+	xs_query_new(&q, NULL);
+	xs_query_set_text(q, "zwembad", "nl", 0, NULL);
+	xs_results *r = search(all, q, 10);
+	ck_assert_uint_eq(xs_results_total(r), 2);
+	xs_results_free(r);
+	xs_query_free(q);
+	xs_db_close(all);
+	const char *bad[] = {"tcp:localhost"};
+	ck_assert_int_eq(xs_db_open_shards(bad, 1, &all, &err), XS_ERR_INVALID);
+	xs_free(err);
+	err = NULL;
+	ck_assert_int_eq(xs_db_open_shards(specs, 0, &all, &err), XS_ERR_INVALID);
+	xs_free(err);
+	xs_db_close(wa);
+	xs_db_close(wb);
+	free(a);
+	free(b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("shim");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_title_outranks_body);
+	tcase_add_test(tc, test_stemming_and_stopwords);
+	tcase_add_test(tc, test_filters_ranges_sort);
+	tcase_add_test(tc, test_snippet_marks_and_escapes);
+	tcase_add_test(tc, test_spelling_and_partial);
+	tcase_add_test(tc, test_replace_delete_and_values);
+	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_reader_follows_writer);
+	tcase_add_test(tc, test_shards);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
