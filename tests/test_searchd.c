@@ -1,0 +1,330 @@
+/*
+ * test_searchd.c - end to end: the real indexer indexes content/, the real
+ * searchd serves it on a free loopback port, and the tests check what a
+ * shop's search bar and its integrations see: ranked hits, snippets,
+ * product fields, deep links, filters, paging, JSON errors with the right
+ * status, concurrency, and start-up errors.
+ */
+#define _DEFAULT_SOURCE
+#include <check.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "util.h"
+
+static char *dir, *db;
+static struct tu_server srv;
+
+/* Once for the suite: index content/ and start searchd. */
+static void suite_setup(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	dir = tu_tmpdir();
+	db = xasprintf("%s/db", dir);
+	char *indexer = tu_program("indexer");
+	char *cmd = xasprintf("%s --quiet --db '%s' content", indexer, db);
+	char *out = NULL;
+	int st = tu_run(cmd, &out);
+	if (st != 0) {
+		fprintf(stderr, "indexing content/ failed (%d):\n%s\n", st, out);
+		abort();
+	}
+	free(out);
+	free(cmd);
+	free(indexer);
+	if (!tu_server_start(&srv, db, "--threads 4")) {
+		fprintf(stderr, "searchd did not start\n");
+		abort();
+	}
+}
+
+static void suite_teardown(void)
+{
+	tu_server_stop(&srv);
+	tu_rmrf(dir);
+	free(dir);
+	free(db);
+	curl_global_cleanup();
+}
+
+static const char *str(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	return s ? s : "";
+}
+
+static json_t *hit(json_t *body, size_t i)
+{
+	return json_array_get(json_object_get(body, "hits"), i);
+}
+
+/* The error reply's code, after checking its shape. */
+static const char *error_code(json_t *body)
+{
+	json_t *e = json_object_get(body, "error");
+	ck_assert_msg(json_is_object(e), "no error object");
+	ck_assert_msg(*str(e, "message"), "error without a message");
+	return str(e, "code");
+}
+
+START_TEST(test_returns_faq_ranks_first)
+{
+	json_t *b = NULL;
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "retourneren", NULL), 200);
+	ck_assert_str_eq(str(b, "query"), "retourneren");
+	ck_assert_int_gt(json_integer_value(json_object_get(b, "total")), 1);
+	ck_assert(json_is_number(json_object_get(b, "took_ms")));
+	json_t *h = hit(b, 0);
+	ck_assert_str_eq(str(h, "type"), "faq");
+	ck_assert_str_eq(str(h, "title"), "Hoe kan ik mijn bestelling retourneren?");
+	ck_assert_msg(strncmp(str(h, "url"), "faq/retourneren.html#", 21) == 0, "url %s", str(h, "url"));
+	ck_assert(json_is_number(json_object_get(h, "score")));
+	ck_assert_msg(strstr(str(h, "snippet"), "<mark>") != NULL, "snippet %s", str(h, "snippet"));
+	ck_assert_ptr_null(json_object_get(h, "body"));
+	ck_assert_ptr_null(json_object_get(h, "source"));
+	json_decref(b);
+}
+END_TEST
+
+START_TEST(test_product_has_price_and_availability)
+{
+	json_t *b = NULL;
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zandfilterpomp", "type", "product", NULL), 200);
+	ck_assert_int_gt(json_array_size(json_object_get(b, "hits")), 0);
+	size_t i;
+	json_t *h;
+	json_array_foreach(json_object_get(b, "hits"), i, h) {
+		ck_assert_str_eq(str(h, "type"), "product");
+		ck_assert_msg(json_is_number(json_object_get(h, "price")), "hit %s has no price", str(h, "id"));
+		ck_assert_msg(json_real_value(json_object_get(h, "price")) > 0 ||
+		              json_integer_value(json_object_get(h, "price")) > 0, "price > 0");
+		ck_assert_str_eq(str(h, "currency"), "EUR");
+		ck_assert_msg(*str(h, "availability"), "no availability");
+		ck_assert_msg(*str(h, "brand"), "no brand");
+		ck_assert_msg(strncmp(str(h, "url"), "products/", 9) == 0, "url %s", str(h, "url"));
+	}
+	ck_assert_msg(strstr(str(hit(b, 0), "title"), "andfilterpomp") != NULL, "first: %s",
+	              str(hit(b, 0), "title"));
+	json_decref(b);
+}
+END_TEST
+
+START_TEST(test_manual_section_deep_link)
+{
+	json_t *b = NULL;
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "terugspoelen", "type", "manual", NULL), 200);
+	json_t *h = hit(b, 0);
+	ck_assert_msg(h != NULL, "no manual hit");
+	ck_assert_str_eq(str(h, "type"), "manual");
+	const char *url = str(h, "url");
+	ck_assert_msg(strncmp(url, "manuals/zandfilterpomp.html#", 28) == 0, "url %s", url);
+	ck_assert_msg(strlen(url) > 28, "empty fragment");
+	ck_assert_str_eq(str(h, "id"), url);
+	json_decref(b);
+}
+END_TEST
+
+START_TEST(test_zwembad_ranked_with_snippets)
+{
+	json_t *b = NULL;
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zwembad", NULL), 200);
+	json_t *hits = json_object_get(b, "hits");
+	ck_assert_uint_eq(json_array_size(hits), 10);
+	ck_assert_int_gt(json_integer_value(json_object_get(b, "total")), 10);
+	double prev = 1e300;
+	size_t i;
+	json_t *h;
+	json_array_foreach(hits, i, h) {
+		double score = json_real_value(json_object_get(h, "score"));
+		ck_assert_msg(score <= prev, "not ranked by score at %zu", i);
+		prev = score;
+		ck_assert_msg(*str(h, "snippet"), "hit %s has no snippet", str(h, "id"));
+		ck_assert_msg(*str(h, "title") && *str(h, "url") && *str(h, "id"), "incomplete hit");
+	}
+	json_decref(b);
+}
+END_TEST
+
+START_TEST(test_filters_and_paging)
+{
+	json_t *b = NULL, *page2 = NULL;
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zwembad", "type", "faq", "type", "manual",
+	                        "limit", "5", NULL), 200);
+	size_t i;
+	json_t *h;
+	json_array_foreach(json_object_get(b, "hits"), i, h)
+		ck_assert_msg(strcmp(str(h, "type"), "faq") == 0 || strcmp(str(h, "type"), "manual") == 0,
+		              "type %s", str(h, "type"));
+	json_decref(b);
+
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "", "category", "Zwembaden", NULL), 200);
+	ck_assert_int_gt(json_integer_value(json_object_get(b, "total")), 3);
+	json_array_foreach(json_object_get(b, "hits"), i, h)
+		ck_assert_msg(strncmp(str(h, "category"), "Zwembaden", 9) == 0, "category %s", str(h, "category"));
+	json_decref(b);
+
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "return", "lang", "en", NULL), 200);
+	ck_assert_int_gt(json_array_size(json_object_get(b, "hits")), 0);
+	json_array_foreach(json_object_get(b, "hits"), i, h)
+		ck_assert_str_eq(str(h, "lang"), "en");
+	json_decref(b);
+
+	/* Page 2 continues page 1 without overlap. */
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zwembad", "limit", "5", NULL), 200);
+	ck_assert_int_eq(tu_get(&srv, "/search", &page2, "q", "zwembad", "limit", "5", "offset", "5", NULL), 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(page2, "hits")), 5);
+	for (size_t a = 0; a < 5; a++)
+		for (size_t c = 0; c < 5; c++)
+			ck_assert_str_ne(str(hit(b, a), "id"), str(hit(page2, c), "id"));
+	ck_assert_int_eq(json_integer_value(json_object_get(page2, "offset")), 5);
+	json_decref(b);
+	json_decref(page2);
+}
+END_TEST
+
+START_TEST(test_malformed_requests_get_json_400)
+{
+	static const char *const bad[] = {
+		"/search",                          /* no q */
+		"/search?q=zwembad&limit=abc",
+		"/search?q=zwembad&limit=0",
+		"/search?q=zwembad&limit=1000",
+		"/search?q=zwembad&offset=-1",
+		"/search?q=zwembad&type=blog",
+		"/search?q=zwembad&lang=fr",
+		"/search?q=zwembad&colour=red",     /* unknown parameter */
+		"/search?q=caf%E9",                 /* invalid UTF-8 */
+		"/search?q=zwembad&category=",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		json_t *b = NULL;
+		long code = tu_http(&srv, "GET", bad[i], &b);
+		ck_assert_msg(code == 400, "%s gave %ld", bad[i], code);
+		ck_assert_str_eq(error_code(b), "bad_request");
+		json_decref(b);
+	}
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "/search?q=");
+	for (int i = 0; i < 1200; i++)
+		strbuf_addch(&sb, 'a');
+	json_t *b = NULL;
+	ck_assert_int_eq(tu_http(&srv, "GET", sb.buf, &b), 400);
+	ck_assert_msg(strstr(str(json_object_get(b, "error"), "message"), "longer than") != NULL, "message");
+	json_decref(b);
+	strbuf_release(&sb);
+
+	ck_assert_int_eq(tu_http(&srv, "GET", "/nowhere", &b), 404);
+	ck_assert_str_eq(error_code(b), "not_found");
+	json_decref(b);
+	ck_assert_int_eq(tu_http(&srv, "DELETE", "/search?q=x", &b), 405);
+	ck_assert_str_eq(error_code(b), "method_not_allowed");
+	json_decref(b);
+
+	/* Query syntax users don't mean as syntax is searched as words. */
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zwembad (AND \"", NULL), 200);
+	json_decref(b);
+
+	/* And the daemon still serves. */
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zwembad", NULL), 200);
+	json_decref(b);
+}
+END_TEST
+
+static void *hammer(void *arg)
+{
+	(void)arg;
+	static const char *const queries[] = {"zwembad", "retourneren", "robotmaaier", "betalen ideal",
+	                                      "warmtepomp", "bezorging"};
+	long bad = 0;
+	for (int i = 0; i < 60; i++) {
+		json_t *b = NULL;
+		long code = tu_get(&srv, "/search", &b, "q", queries[i % 6], NULL);
+		if (code != 200 || !json_is_array(json_object_get(b, "hits")))
+			bad++;
+		json_decref(b);
+	}
+	return (void *)bad;
+}
+
+START_TEST(test_concurrent_requests)
+{
+	pthread_t t[8];
+	for (int i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, hammer, NULL);
+	long bad = 0;
+	for (int i = 0; i < 8; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		bad += (long)r;
+	}
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+START_TEST(test_startup_errors)
+{
+	char *prog = tu_program("searchd");
+	char *out = NULL;
+	char *cmd = xasprintf("%s --db '%s/missing' --listen 127.0.0.1:0", prog, dir);
+	ck_assert_int_eq(tu_run(cmd, &out), 1);
+	ck_assert_msg(strstr(out, "cannot open index") != NULL, "%s", out);
+	free(out);
+	free(cmd);
+	/* The port the running daemon holds is taken. */
+	cmd = xasprintf("%s --db '%s' --listen 127.0.0.1:%u", prog, db, srv.port);
+	ck_assert_int_eq(tu_run(cmd, &out), 1);
+	ck_assert_msg(strstr(out, "cannot listen") != NULL, "%s", out);
+	free(out);
+	free(cmd);
+	cmd = xasprintf("%s --db '%s' --listen nonsense", prog, db);
+	ck_assert_int_eq(tu_run(cmd, &out), 1);
+	ck_assert_msg(strstr(out, "bad listen address") != NULL, "%s", out);
+	free(out);
+	free(cmd);
+	cmd = xasprintf("%s --help", prog);
+	ck_assert_int_eq(tu_run(cmd, &out), 0);
+	ck_assert_msg(strstr(out, "usage: searchd") != NULL, "%s", out);
+	free(out);
+	free(cmd);
+	free(prog);
+}
+END_TEST
+
+START_TEST(test_sigterm_stops_cleanly)
+{
+	struct tu_server s2;
+	ck_assert(tu_server_start(&s2, db, NULL));
+	json_t *b = NULL;
+	ck_assert_int_eq(tu_get(&s2, "/search", &b, "q", "zwembad", NULL), 200);
+	json_decref(b);
+	ck_assert_int_eq(tu_server_stop(&s2), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("searchd");
+	TCase *tc = tcase_create("http");
+	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_returns_faq_ranks_first);
+	tcase_add_test(tc, test_product_has_price_and_availability);
+	tcase_add_test(tc, test_manual_section_deep_link);
+	tcase_add_test(tc, test_zwembad_ranked_with_snippets);
+	tcase_add_test(tc, test_filters_and_paging);
+	tcase_add_test(tc, test_malformed_requests_get_json_400);
+	tcase_add_test(tc, test_concurrent_requests);
+	tcase_add_test(tc, test_startup_errors);
+	tcase_add_test(tc, test_sigterm_stops_cleanly);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	/* One process: the fixture's server is shared by every test. */
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
