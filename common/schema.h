@@ -17,6 +17,8 @@
  *   url          string: path relative to the site root, may carry #frag
  *   category     string: "Zwembaden > Filters" style breadcrumb path
  *   audience     string: "presale" | "aftersale" (optional)
+ *   part         "intro" | "section" for the records of a page split into
+ *                sections; page_title then names the page
  *   brand, sku, currency, availability   strings (products)
  *   price        number (products)
  *   specs        object of string -> string (products)

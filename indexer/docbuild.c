@@ -15,7 +15,7 @@
 
 /* Bump when the way records are indexed changes: every document is then
  * re-indexed by the next run instead of being skipped as unchanged. */
-#define DOCBUILD_VERSION "vb-docbuild-1"
+#define DOCBUILD_VERSION "vb-docbuild-3"
 
 void docbuild_lower_ascii(char *s)
 {
@@ -123,8 +123,17 @@ int docbuild_store(xs_db *db, const json_t *rec, const char *fp, char **err)
 
 	/* Searched text, most telling fields first.  Titles also go under
 	 * their own prefix so "title:" queries work. */
-	if (add_text(doc, title, lang, "", VB_WEIGHT_TITLE, XS_IDX_SPELLING, db, err) ||
+	/* The intro of a page split into sections is titled with the whole
+	 * page's title, which names every section's topic: weighted like a
+	 * heading, so that the section a query is about ranks above it. */
+	const char *part = str_of(rec, "part");
+	unsigned title_weight =
+		part && strcmp(part, "intro") == 0 ? VB_WEIGHT_HEADINGS : VB_WEIGHT_TITLE;
+	if (add_text(doc, title, lang, "", title_weight, XS_IDX_SPELLING, db, err) ||
 	    add_text(doc, title, lang, VB_PREFIX_TITLE, 1, 0, NULL, err) ||
+	    /* A section's page title is context ("which manual"), not its
+	     * subject: body weight. */
+	    add_text(doc, str_of(rec, "page_title"), lang, "", VB_WEIGHT_BODY, 0, NULL, err) ||
 	    add_text(doc, str_of(rec, "description"), lang, "", VB_WEIGHT_DESCRIPTION, 0, NULL, err) ||
 	    add_text(doc, str_of(rec, "headings"), lang, "", VB_WEIGHT_HEADINGS, 0, NULL, err) ||
 	    add_text(doc, body, lang, "", VB_WEIGHT_BODY, XS_IDX_SPELLING, db, err) ||

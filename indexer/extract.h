@@ -49,7 +49,14 @@ struct extract_sink {
  * <html lang> gives the language ("en" for en*, else "nl").
  * A JSON-LD block that does not parse is reported as a problem at its
  * line and skipped.  Invalid UTF-8 in a page without a declared non-UTF-8
- * charset makes the page unusable.
+ * charset makes the page unusable (a page that declares no charset is read
+ * as UTF-8).  relpath must be UTF-8.
+ * Keys beyond the common ones: section records carry "page_title"; product
+ * records carry "gtin" (from gtin13/gtin/...), and their body is the
+ * JSON-LD description followed by the page's main text.  Page and product
+ * records carry "description" and "headings"; FAQ and section records do
+ * not (they are the page's, not the answer's).  Errors: "invalid UTF-8"
+ * (with *err_line), "no indexable text", "page is larger than N bytes".
  */
 int extract_html(const char *data, size_t len, const char *relpath,
                  const struct extract_sink *sink, char **err, long *err_line);

@@ -194,7 +194,9 @@ Xapian::Query build_query(xs_db *db, const xs_query *q, std::string *correction)
 	const language *lang = language_for(q->lang.c_str());
 	Xapian::Query query;
 	if (q->text.find_first_not_of(" \t\r\n") == std::string::npos) {
-		query = Xapian::Query::MatchAll;
+		/* Not the static Query::MatchAll: copying a shared object would
+		 * touch its non-atomic reference count from several threads. */
+		query = Xapian::Query(std::string());
 	} else {
 		Xapian::QueryParser qp;
 		qp.set_database(db->db);
@@ -261,7 +263,8 @@ void run_search(xs_db *db, const xs_query *q, unsigned offset, unsigned limit, x
 		                                            q->sort_desc);
 	r->mset = r->enquire.get_mset(offset, limit, 100);
 	r->items.clear();
-	r->mset.fetch();
+	/* No MSet::fetch() prefetch hint: in 1.4.22 it reads past its items
+	 * when the MSet does not start at the first hit (offset > 0). */
 	for (auto it = r->mset.begin(); it != r->mset.end(); ++it)
 		r->items.push_back({*it, it.get_weight(), it.get_percent(), it.get_document().get_data()});
 }

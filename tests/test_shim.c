@@ -127,6 +127,12 @@ START_TEST(test_filters_ranges_sort)
 	ck_assert_str_eq(hit_id(r, 1), "pomp");
 	ck_assert_str_eq(hit_id(r, 2), "bad");
 	xs_results_free(r);
+	/* A page that does not start at the first hit. */
+	ck_assert_int_eq(xs_db_search(db, q, 1, 2, &r, &err), XS_OK);
+	ck_assert_uint_eq(xs_results_count(r), 2);
+	ck_assert_str_eq(hit_id(r, 0), "pomp");
+	ck_assert_str_eq(hit_id(r, 1), "bad");
+	xs_results_free(r);
 
 	xs_query_set_sort(q, 3, true, NULL);
 	ck_assert_int_eq(xs_query_add_range(q, 3, 40.0, HUGE_VAL, &err), XS_OK);
