@@ -473,6 +473,36 @@ xs_status xs_db_commit(xs_db *db, char **err)
 	}
 }
 
+xs_status xs_db_begin_transaction(xs_db *db, char **err)
+{
+	try {
+		writable(db).begin_transaction(true);
+		return XS_OK;
+	} catch (...) {
+		return fail(err);
+	}
+}
+
+xs_status xs_db_commit_transaction(xs_db *db, char **err)
+{
+	try {
+		writable(db).commit_transaction();
+		return XS_OK;
+	} catch (...) {
+		return fail(err);
+	}
+}
+
+xs_status xs_db_cancel_transaction(xs_db *db, char **err)
+{
+	try {
+		writable(db).cancel_transaction();
+		return XS_OK;
+	} catch (...) {
+		return fail(err);
+	}
+}
+
 xs_status xs_db_get_data(xs_db *db, const char *uid, char **out, size_t *len, char **err)
 {
 	try {

@@ -110,6 +110,16 @@ xs_status xs_db_delete(xs_db *db, const char *uid, char **err);
 xs_status xs_db_commit(xs_db *db, char **err);
 
 /*
+ * A transaction groups writes that must land together or not at all:
+ * readers see all of them after xs_db_commit_transaction, none after
+ * xs_db_cancel_transaction (or a crash).  Transactions do not nest.
+ * XS_OK, XS_ERR_INVALID (read-only handle, nested or no transaction).
+ */
+xs_status xs_db_begin_transaction(xs_db *db, char **err);
+xs_status xs_db_commit_transaction(xs_db *db, char **err);
+xs_status xs_db_cancel_transaction(xs_db *db, char **err);
+
+/*
  * The stored data (the record JSON) or a value of the document with this
  * uid.  *out is new (NUL-terminated as well): xs_free().  XS_OK,
  * XS_ERR_NOT_FOUND (no such uid, or the value is unset), XS_ERR_MODIFIED.

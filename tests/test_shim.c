@@ -348,6 +348,42 @@ START_TEST(test_shards)
 }
 END_TEST
 
+START_TEST(test_transactions)
+{
+	xs_db *db = sample_db(), *ro = NULL;
+	char *err = NULL;
+	unsigned long n = 0;
+	ck_assert_int_eq(xs_db_open(dir, XS_DB_READ, &ro, &err), XS_OK);
+	ck_assert_int_eq(xs_db_begin_transaction(db, &err), XS_OK);
+	ck_assert_int_eq(xs_db_begin_transaction(db, &err), XS_ERR_INVALID);
+	xs_free(err);
+	err = NULL;
+	add(db, "t1", "page", "Een", "Eerste.", NAN);
+	ck_assert_int_eq(xs_db_delete(db, "retour", &err), XS_OK);
+	ck_assert_int_eq(xs_db_cancel_transaction(db, &err), XS_OK);
+	xs_db_reopen(ro, NULL, NULL);
+	xs_db_doc_count(ro, &n, NULL);
+	ck_assert_uint_eq(n, 5);
+
+	ck_assert_int_eq(xs_db_begin_transaction(db, &err), XS_OK);
+	add(db, "t1", "page", "Een", "Eerste.", NAN);
+	add(db, "t2", "page", "Twee", "Tweede.", NAN);
+	xs_db_reopen(ro, NULL, NULL);
+	xs_db_doc_count(ro, &n, NULL);
+	ck_assert_uint_eq(n, 5); /* nothing visible before the commit */
+	ck_assert_int_eq(xs_db_commit_transaction(db, &err), XS_OK);
+	xs_db_reopen(ro, NULL, NULL);
+	xs_db_doc_count(ro, &n, NULL);
+	ck_assert_uint_eq(n, 7);
+	ck_assert_int_eq(xs_db_commit_transaction(db, &err), XS_ERR_INVALID);
+	xs_free(err);
+	ck_assert_int_eq(xs_db_begin_transaction(ro, &err), XS_ERR_INVALID);
+	xs_free(err);
+	xs_db_close(ro);
+	xs_db_close(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("shim");
@@ -363,6 +399,7 @@ int main(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_reader_follows_writer);
 	tcase_add_test(tc, test_shards);
+	tcase_add_test(tc, test_transactions);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
