@@ -16,7 +16,11 @@
  *   headings     string: the page's h1..h6 texts, one per line (optional)
  *   url          string: path relative to the site root, may carry #frag
  *   category     string: "Zwembaden > Filters" style breadcrumb path
- *   audience     string: "presale" | "aftersale" (optional)
+ *   audience     string: "presale" | "aftersale" (optional; derived from
+ *                type and category when missing, see docbuild.c)
+ *   date         string: YYYY-MM-DD the content last changed (optional;
+ *                "updated"/"dateModified" count too; the indexer fills in
+ *                the file's date as "modified" when none is given)
  *   part         "intro" | "section" for the records of a page split into
  *                sections; page_title then names the page
  *   brand, sku, currency, availability   strings (products)
@@ -39,6 +43,7 @@
 #define VB_PREFIX_AVAIL "XA"   /* boolean: availability */
 #define VB_PREFIX_SOURCE "XF"  /* boolean: source file */
 #define VB_PREFIX_SKU "XK"     /* boolean: lowercased SKU */
+#define VB_PREFIX_AUDIENCE "XU" /* boolean: presale | aftersale */
 
 /* Value slots. */
 enum vb_slot {
@@ -51,6 +56,8 @@ enum vb_slot {
 	VB_SLOT_BRAND = 6,
 	VB_SLOT_AVAIL = 7,
 	VB_SLOT_LANG = 8,
+	VB_SLOT_AUDIENCE = 9,
+	VB_SLOT_DATE = 10, /* sortable_serialise(days since 1970), for "newest" */
 };
 
 /* Within-document frequency boosts: a word in a title counts as this many

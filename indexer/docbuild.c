@@ -15,7 +15,7 @@
 
 /* Bump when the way records are indexed changes: every document is then
  * re-indexed by the next run instead of being skipped as unchanged. */
-#define DOCBUILD_VERSION "vb-docbuild-3"
+#define DOCBUILD_VERSION "vb-docbuild-4"
 
 void docbuild_lower_ascii(char *s)
 {
@@ -94,6 +94,58 @@ static int add_category(xs_doc *doc, const char *cat, char **err)
 	return rc;
 }
 
+/*
+ * Pre-sale (questions before buying) or after-sale (help after it).  An
+ * editor's "audience" wins; else products are pre-sale, manuals
+ * after-sale, and FAQ and pages go by words in their category.
+ */
+const char *docbuild_audience(const json_t *rec)
+{
+	static const char *const after[] = {"retour", "garantie", "bestelling", "account",
+	                                    "reparat", "defect", "handleiding", "klacht",
+	                                    "return", "warrant", "order", "track", "repair",
+	                                    "manual", NULL};
+	const char *a = str_of(rec, "audience");
+	if (a && (strcmp(a, "presale") == 0 || strcmp(a, "aftersale") == 0))
+		return a;
+	const char *type = str_of(rec, "type");
+	if (type && strcmp(type, "product") == 0)
+		return "presale";
+	if (type && strcmp(type, "manual") == 0)
+		return "aftersale";
+	const char *cat = str_of(rec, "category");
+	const char *url = str_of(rec, "url");
+	char *where = xasprintf("%s %s", cat ? cat : "", url ? url : "");
+	docbuild_lower_ascii(where);
+	const char *found = "presale";
+	for (size_t i = 0; after[i]; i++)
+		if (strstr(where, after[i]))
+			found = "aftersale";
+	free(where);
+	return found;
+}
+
+/* Days since 1970-01-01 of a date starting YYYY-MM-DD; -1 when none. */
+static double date_days(const json_t *rec)
+{
+	static const char *const keys[] = {"date", "updated", "dateModified", "modified", NULL};
+	for (size_t i = 0; keys[i]; i++) {
+		const char *s = str_of(rec, keys[i]);
+		int y, m, d;
+		if (s && sscanf(s, "%4d-%2d-%2d", &y, &m, &d) == 3 && m >= 1 && m <= 12 && d >= 1 &&
+		    d <= 31) {
+			/* Days from civil (Howard Hinnant's algorithm). */
+			y -= m <= 2;
+			long era = (y >= 0 ? y : y - 399) / 400;
+			long yoe = y - era * 400;
+			long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+			long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+			return (double)(era * 146097 + doe - 719468);
+		}
+	}
+	return -1;
+}
+
 int docbuild_store(xs_db *db, const json_t *rec, const char *fp, char **err)
 {
 	int rc = -1;
@@ -111,6 +163,7 @@ int docbuild_store(xs_db *db, const json_t *rec, const char *fp, char **err)
 	const char *source = str_of(rec, "source");
 	json_t *price = json_object_get(rec, "price");
 	json_t *specs = json_object_get(rec, "specs");
+	const char *audience = docbuild_audience(rec);
 
 	if (!id)
 		return vb_error(err, "record has no id");
@@ -157,7 +210,8 @@ int docbuild_store(xs_db *db, const json_t *rec, const char *fp, char **err)
 	    (brand && add_bool(doc, VB_PREFIX_BRAND, brand, err)) ||
 	    (avail && add_bool(doc, VB_PREFIX_AVAIL, avail, err)) ||
 	    (sku && add_bool(doc, VB_PREFIX_SKU, sku, err)) ||
-	    (source && add_bool(doc, VB_PREFIX_SOURCE, source, err)))
+	    (source && add_bool(doc, VB_PREFIX_SOURCE, source, err)) ||
+	    add_bool(doc, VB_PREFIX_AUDIENCE, audience, err))
 		goto out;
 
 	/* Values: bookkeeping, sorting, facet counts. */
@@ -165,7 +219,11 @@ int docbuild_store(xs_db *db, const json_t *rec, const char *fp, char **err)
 	    add_value_str(doc, VB_SLOT_HASH, fp, err) || add_value_str(doc, VB_SLOT_TYPE, type, err) ||
 	    add_value_str(doc, VB_SLOT_CATEGORY, category, err) ||
 	    add_value_str(doc, VB_SLOT_BRAND, brand, err) ||
-	    add_value_str(doc, VB_SLOT_AVAIL, avail, err) || add_value_str(doc, VB_SLOT_LANG, lang, err))
+	    add_value_str(doc, VB_SLOT_AVAIL, avail, err) || add_value_str(doc, VB_SLOT_LANG, lang, err) ||
+	    add_value_str(doc, VB_SLOT_AUDIENCE, audience, err))
+		goto out;
+	double days = date_days(rec);
+	if (days >= 0 && xs_doc_add_value_number(doc, VB_SLOT_DATE, days, err) != XS_OK)
 		goto out;
 	if (json_is_number(price) &&
 	    xs_doc_add_value_number(doc, VB_SLOT_PRICE, json_number_value(price), err) != XS_OK)

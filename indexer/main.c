@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "docbuild.h"
@@ -40,6 +41,7 @@ struct run {
 	json_t *troubled;  /* sources with problems: their old documents stay */
 	const char *display; /* current file, as the user named it */
 	const char *source;  /* current file, canonical */
+	char file_date[16];  /* current file's modification day, YYYY-MM-DD */
 	unsigned long files, records, added, updated, unchanged, removed, problems;
 	unsigned long pending; /* writes since the last commit */
 	double started, last_progress;
@@ -128,6 +130,11 @@ static void sink_emit(void *ctx, json_t *rec)
 	}
 	json_object_del(rec, "line");
 	json_object_set_new(rec, "source", json_string(run->source));
+	if (!json_is_string(json_object_get(rec, "audience")))
+		json_object_set_new(rec, "audience", json_string(docbuild_audience(rec)));
+	if (!json_object_get(rec, "date") && !json_object_get(rec, "updated") &&
+	    !json_object_get(rec, "dateModified") && run->file_date[0])
+		json_object_set_new(rec, "modified", json_string(run->file_date));
 	json_object_set_new(run->seen, id, json_string(run->display));
 
 	char fp[17];
@@ -179,6 +186,11 @@ static void index_file(struct run *run, const char *path, const char *rel)
 	run->display = path;
 	run->source = canon;
 	run->files++;
+	struct stat st;
+	struct tm tm;
+	run->file_date[0] = '\0';
+	if (stat(path, &st) == 0 && gmtime_r(&st.st_mtime, &tm))
+		strftime(run->file_date, sizeof run->file_date, "%Y-%m-%d", &tm);
 	unsigned long problems_before = run->problems;
 	struct extract_sink sink = {run, sink_emit, sink_problem};
 	if (read_file(path, EXTRACT_MAX_FILE, &data, &len, &err) != 0) {

@@ -9,6 +9,9 @@
  *   type     faq|manual|product|page; repeat for any of several
  *   category category path or a level of it; repeat for any of several
  *   lang     nl|en: only documents in that language, analysed in it
+ *   brand, availability, audience (presale|aftersale): filters, repeatable
+ *   price_min, price_max   numeric range on the price
+ *   sort     relevance (default), price_asc, price_desc, newest
  * The reply is documented in README.md ("API").
  */
 #define _POSIX_C_SOURCE 200809L
@@ -25,6 +28,9 @@ struct params {
 	long limit, offset;
 	const char *lang;
 	json_t *types, *categories; /* arrays of strings */
+	json_t *brands, *avails, *audiences;
+	double price_min, price_max;
+	const char *sort;
 	struct reply *r;            /* where the first error goes */
 	bool failed;
 };
@@ -78,6 +84,29 @@ static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind, const char *
 		if (!*value || strlen(value) > 200)
 			param_fail(p, "parameter '%s' must be 1 to %s bytes", key, "200");
 		json_array_append_new(p->categories, json_string(value));
+	} else if (strcmp(key, "brand") == 0 || strcmp(key, "availability") == 0) {
+		if (!*value || strlen(value) > 200)
+			param_fail(p, "parameter '%s' must be 1 to %s bytes", key, "200");
+		json_array_append_new(key[0] == 'b' ? p->brands : p->avails, json_string(value));
+	} else if (strcmp(key, "audience") == 0) {
+		static const char *const audiences[] = {"presale", "aftersale", NULL};
+		if (!one_of(value, audiences))
+			param_fail(p, "parameter '%s' must be one of %s", key, "presale, aftersale");
+		json_array_append_new(p->audiences, json_string(value));
+	} else if (strcmp(key, "price_min") == 0 || strcmp(key, "price_max") == 0) {
+		double v;
+		if (!parse_double(value, &v) || v < 0 || v > 1e12)
+			param_fail(p, "parameter '%s' must be a number from 0 to %s", key, "1e12");
+		else if (strcmp(key, "price_min") == 0)
+			p->price_min = v;
+		else
+			p->price_max = v;
+	} else if (strcmp(key, "sort") == 0) {
+		static const char *const sorts[] = {"relevance", "price_asc", "price_desc", "newest", NULL};
+		if (!one_of(value, sorts))
+			param_fail(p, "parameter '%s' must be one of %s", key,
+			           "relevance, price_asc, price_desc, newest");
+		p->sort = value;
 	} else if (strcmp(key, "lang") == 0) {
 		if (!one_of(value, langs))
 			param_fail(p, "parameter '%s' must be one of %s", key, "nl, en");
@@ -104,6 +133,65 @@ static int add_filters(xs_query *q, const char *prefix, json_t *arr, char **err)
 			return -1;
 	}
 	return 0;
+}
+
+/* Facets reported with every search: name, value slot. */
+static const struct {
+	const char *name;
+	unsigned slot;
+} facets[] = {
+	{"type", VB_SLOT_TYPE},         {"category", VB_SLOT_CATEGORY}, {"brand", VB_SLOT_BRAND},
+	{"availability", VB_SLOT_AVAIL}, {"audience", VB_SLOT_AUDIENCE}, {"lang", VB_SLOT_LANG},
+};
+
+/* Price buckets for the price facet: [lo, next lo). */
+static const double price_edges[] = {0, 25, 50, 100, 250, 500, 1000, 2500};
+#define N_PRICE_EDGES (sizeof price_edges / sizeof *price_edges)
+
+static void count_value(void *ctx, const char *value, size_t len, unsigned long count)
+{
+	json_array_append_new(ctx, json_pack("{s:s%,s:I}", "value", value, len, "count",
+	                                     (json_int_t)count));
+}
+
+static void count_price(void *ctx, const char *value, size_t len, unsigned long count)
+{
+	unsigned long *buckets = ctx;
+	double price = xs_value_to_number(value, len);
+	size_t b = 0;
+	while (b + 1 < N_PRICE_EDGES && price >= price_edges[b + 1])
+		b++;
+	buckets[b] += count;
+}
+
+/* {"type": [{"value": "faq", "count": 12}, ...], ..., "price": [...]} */
+static json_t *make_facets(xs_results *res, char **err)
+{
+	json_t *out = json_object();
+	for (size_t i = 0; i < sizeof facets / sizeof *facets; i++) {
+		json_t *arr = json_array();
+		json_object_set_new(out, facets[i].name, arr);
+		if (xs_results_facet(res, facets[i].slot, count_value, arr, err) != XS_OK)
+			goto fail;
+	}
+	unsigned long buckets[N_PRICE_EDGES] = {0};
+	if (xs_results_facet(res, VB_SLOT_PRICE, count_price, buckets, err) != XS_OK)
+		goto fail;
+	json_t *prices = json_array();
+	json_object_set_new(out, "price", prices);
+	for (size_t b = 0; b < N_PRICE_EDGES; b++) {
+		if (!buckets[b])
+			continue;
+		json_t *bucket = json_pack("{s:f,s:I}", "min", price_edges[b], "count",
+		                           (json_int_t)buckets[b]);
+		if (b + 1 < N_PRICE_EDGES)
+			json_object_set_new(bucket, "max", json_real(price_edges[b + 1]));
+		json_array_append_new(prices, bucket);
+	}
+	return out;
+fail:
+	json_decref(out);
+	return NULL;
 }
 
 /*
@@ -161,7 +249,16 @@ static json_t *make_hit(xs_results *res, const struct xs_hit *h, char **err)
 
 void search_handle(struct request *req, struct reply *r)
 {
-	struct params p = {NULL, 10, 0, NULL, json_array(), json_array(), r, false};
+	struct params p = {.limit = 10,
+	                   .types = json_array(),
+	                   .categories = json_array(),
+	                   .brands = json_array(),
+	                   .avails = json_array(),
+	                   .audiences = json_array(),
+	                   .price_min = -HUGE_VAL,
+	                   .price_max = HUGE_VAL,
+	                   .r = r};
+	json_t *facet_counts = NULL;
 	xs_query *q = NULL;
 	xs_results *res = NULL;
 	char *err = NULL;
@@ -183,7 +280,26 @@ void search_handle(struct request *req, struct reply *r)
 	if (xs_query_new(&q, &err) != XS_OK ||
 	    xs_query_set_text(q, p.q, p.lang ? p.lang : "nl", flags, &err) != XS_OK ||
 	    add_filters(q, VB_PREFIX_TYPE, p.types, &err) != 0 ||
-	    add_filters(q, VB_PREFIX_CATEGORY, p.categories, &err) != 0)
+	    add_filters(q, VB_PREFIX_CATEGORY, p.categories, &err) != 0 ||
+	    add_filters(q, VB_PREFIX_BRAND, p.brands, &err) != 0 ||
+	    add_filters(q, VB_PREFIX_AVAIL, p.avails, &err) != 0 ||
+	    add_filters(q, VB_PREFIX_AUDIENCE, p.audiences, &err) != 0)
+		goto fail;
+	if (p.price_min > p.price_max) {
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "price_min is above price_max");
+		goto out;
+	}
+	if ((p.price_min > 0 || p.price_max < HUGE_VAL) &&
+	    xs_query_add_range(q, VB_SLOT_PRICE, p.price_min, p.price_max, &err) != XS_OK)
+		goto fail;
+	if (p.sort && strcmp(p.sort, "relevance") != 0 &&
+	    xs_query_set_sort(q, strcmp(p.sort, "newest") == 0 ? VB_SLOT_DATE : VB_SLOT_PRICE,
+	                      strcmp(p.sort, "price_asc") != 0, &err) != XS_OK)
+		goto fail;
+	for (size_t i = 0; i < sizeof facets / sizeof *facets; i++)
+		if (xs_query_add_facet(q, facets[i].slot, &err) != XS_OK)
+			goto fail;
+	if (xs_query_add_facet(q, VB_SLOT_PRICE, &err) != XS_OK)
 		goto fail;
 	if (p.lang) {
 		json_t *langs = json_pack("[s]", p.lang);
@@ -210,11 +326,17 @@ void search_handle(struct request *req, struct reply *r)
 		}
 		json_array_append_new(hits, hit);
 	}
+	if (!(facet_counts = make_facets(res, &err))) {
+		json_decref(hits);
+		goto fail;
+	}
 	r->status = MHD_HTTP_OK;
 	r->body = json_pack("{s:s,s:I,s:I,s:I,s:f,s:o}", "query", p.q, "total",
 	                    (json_int_t)xs_results_total(res), "offset", (json_int_t)p.offset,
 	                    "limit", (json_int_t)p.limit, "took_ms",
 	                    round((now_seconds() - start) * 1e6) / 1e3, "hits", hits);
+	json_object_set_new(r->body, "facets", facet_counts);
+	facet_counts = NULL;
 	const char *fix = xs_results_correction(res);
 	if (*fix)
 		json_object_set_new(r->body, "did_you_mean", json_string(fix));
@@ -226,6 +348,10 @@ out:
 	xs_free(err);
 	xs_results_free(res);
 	xs_query_free(q);
+	json_decref(facet_counts);
 	json_decref(p.types);
 	json_decref(p.categories);
+	json_decref(p.brands);
+	json_decref(p.avails);
+	json_decref(p.audiences);
 }

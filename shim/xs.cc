@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -43,9 +44,12 @@ struct xs_query {
 	std::vector<range> ranges;
 	int sort_slot = -1;
 	bool sort_desc = false;
+	std::vector<unsigned> facets;
 };
 
 struct xs_results {
+	/* Declared first so they outlive the Enquire that points to them. */
+	std::map<unsigned, std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
 	Xapian::Enquire enquire;
 	Xapian::MSet mset;
 	struct item {
@@ -261,7 +265,17 @@ void run_search(xs_db *db, const xs_query *q, unsigned offset, unsigned limit, x
 	if (q->sort_slot >= 0)
 		r->enquire.set_sort_by_value_then_relevance((Xapian::valueno)q->sort_slot,
 		                                            q->sort_desc);
-	r->mset = r->enquire.get_mset(offset, limit, 100);
+	r->enquire.clear_matchspies();
+	r->spies.clear();
+	for (unsigned slot : q->facets) {
+		auto &spy = r->spies[slot];
+		spy.reset(new Xapian::ValueCountMatchSpy(slot));
+		r->enquire.add_matchspy(spy.get());
+	}
+	/* Facet counts are exact only over every match: ask for all of them
+	 * when counting, up to a bound that keeps big indexes fast. */
+	Xapian::doccount check = q->facets.empty() ? 100 : 20000;
+	r->mset = r->enquire.get_mset(offset, limit, check);
 	r->items.clear();
 	/* No MSet::fetch() prefetch hint: in 1.4.22 it reads past its items
 	 * when the MSet does not start at the first hit (offset > 0). */
@@ -759,6 +773,18 @@ xs_status xs_query_set_sort(xs_query *q, int slot, bool descending, char **err)
 	return XS_OK;
 }
 
+xs_status xs_query_add_facet(xs_query *q, unsigned slot, char **err)
+{
+	try {
+		if (q->facets.size() >= 8)
+			return invalid(err, "at most 8 facets");
+		q->facets.push_back(slot);
+		return XS_OK;
+	} catch (...) {
+		return fail(err);
+	}
+}
+
 xs_status xs_db_search(xs_db *db, const xs_query *q, unsigned offset, unsigned limit,
                        xs_results **out, char **err)
 {
@@ -810,6 +836,33 @@ xs_status xs_results_hit(const xs_results *r, size_t i, struct xs_hit *out, char
 	out->data = it.data.data();
 	out->len = it.data.size();
 	return XS_OK;
+}
+
+xs_status xs_results_facet(const xs_results *r, unsigned slot, xs_facet_cb cb, void *ctx,
+                           char **err)
+{
+	try {
+		auto it = r->spies.find(slot);
+		if (it == r->spies.end())
+			return invalid(err, "no facet was asked for on this slot");
+		const Xapian::ValueCountMatchSpy &spy = *it->second;
+		for (auto v = spy.top_values_begin(1000); v != spy.top_values_end(1000); ++v) {
+			std::string value = *v;
+			cb(ctx, value.data(), value.size(), v.get_termfreq());
+		}
+		return XS_OK;
+	} catch (...) {
+		return fail(err);
+	}
+}
+
+double xs_value_to_number(const char *value, size_t len)
+{
+	try {
+		return Xapian::sortable_unserialise(std::string(value, len));
+	} catch (...) {
+		return 0.0;
+	}
 }
 
 const char *xs_results_correction(const xs_results *r)

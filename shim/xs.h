@@ -225,6 +225,12 @@ xs_status xs_query_add_range(xs_query *q, unsigned slot, double lo, double hi, c
  * slot < 0 restores relevance order. */
 xs_status xs_query_set_sort(xs_query *q, int slot, bool descending, char **err);
 
+/*
+ * Count the values in slot over all matching documents (facets).  Up to
+ * 8 slots.  The counts come with the results: xs_results_facet().
+ */
+xs_status xs_query_add_facet(xs_query *q, unsigned slot, char **err);
+
 /* ----------------------------------------------------------- results */
 
 /*
@@ -252,6 +258,18 @@ struct xs_hit {
 };
 /* Hit i (0-based, < count): XS_OK or XS_ERR_INVALID. */
 xs_status xs_results_hit(const xs_results *r, size_t i, struct xs_hit *out, char **err);
+
+/*
+ * Call cb for each value counted in a facet slot, most frequent first
+ * (value borrowed for the call).  XS_OK, XS_ERR_INVALID (slot was not
+ * asked for with xs_query_add_facet).
+ */
+typedef void (*xs_facet_cb)(void *ctx, const char *value, size_t len, unsigned long count);
+xs_status xs_results_facet(const xs_results *r, unsigned slot, xs_facet_cb cb, void *ctx,
+                           char **err);
+
+/* The number a value made by xs_doc_add_value_number stands for. */
+double xs_value_to_number(const char *value, size_t len);
 
 /*
  * The "did you mean" correction of the query text, "" when none.

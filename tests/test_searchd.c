@@ -233,6 +233,77 @@ START_TEST(test_malformed_requests_get_json_400)
 }
 END_TEST
 
+static double num(json_t *obj, const char *key)
+{
+	return json_number_value(json_object_get(obj, key));
+}
+
+START_TEST(test_facets_filters_and_sort)
+{
+	json_t *b = NULL;
+	size_t i;
+	json_t *h;
+	/* Cheapest first, within a price range. */
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "", "type", "product", "sort", "price_asc",
+	                        "price_min", "100", "price_max", "500", "limit", "50", NULL), 200);
+	ck_assert_int_gt(json_array_size(json_object_get(b, "hits")), 5);
+	double prev = 0;
+	json_array_foreach(json_object_get(b, "hits"), i, h) {
+		double price = num(h, "price");
+		ck_assert_msg(price >= 100 && price <= 500, "price %f out of range", price);
+		ck_assert_msg(price >= prev, "not sorted up at %zu", i);
+		prev = price;
+	}
+	json_decref(b);
+
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zwembad", "type", "product", "sort",
+	                        "price_desc", NULL), 200);
+	prev = 1e300;
+	json_array_foreach(json_object_get(b, "hits"), i, h) {
+		ck_assert_msg(num(h, "price") <= prev, "not sorted down at %zu", i);
+		prev = num(h, "price");
+	}
+	json_decref(b);
+
+	/* OR within a field, AND across fields; the facets count the matches. */
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zwembad", "brand", "AquaPro", "brand",
+	                        "Zwemmer", "availability", "in_stock", "limit", "100", NULL), 200);
+	long total = json_integer_value(json_object_get(b, "total"));
+	ck_assert_int_gt(total, 2);
+	json_array_foreach(json_object_get(b, "hits"), i, h) {
+		ck_assert_msg(!strcmp(str(h, "brand"), "AquaPro") || !strcmp(str(h, "brand"), "Zwemmer"),
+		              "brand %s", str(h, "brand"));
+		ck_assert_str_eq(str(h, "availability"), "in_stock");
+	}
+	json_t *facets = json_object_get(b, "facets");
+	long sum = 0;
+	json_array_foreach(json_object_get(facets, "brand"), i, h)
+		sum += json_integer_value(json_object_get(h, "count"));
+	ck_assert_int_eq(sum, total);
+	ck_assert_int_gt(json_array_size(json_object_get(facets, "price")), 0);
+	json_decref(b);
+
+	/* Pre-sale and after-sale stay apart. */
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "retourneren", "audience", "aftersale", NULL), 200);
+	ck_assert_int_gt(json_array_size(json_object_get(b, "hits")), 0);
+	json_array_foreach(json_object_get(b, "hits"), i, h)
+		ck_assert_str_eq(str(h, "audience"), "aftersale");
+	ck_assert_str_eq(str(hit(b, 0), "title"), "Hoe kan ik mijn bestelling retourneren?");
+	json_decref(b);
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zandfilterpomp", "audience", "presale", NULL), 200);
+	json_array_foreach(json_object_get(b, "hits"), i, h)
+		ck_assert_str_eq(str(h, "audience"), "presale");
+	json_decref(b);
+
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "x", "price_min", "500", "price_max", "100", NULL), 400);
+	json_decref(b);
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "x", "sort", "cheapest", NULL), 400);
+	json_decref(b);
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "x", "audience", "everyone", NULL), 400);
+	json_decref(b);
+}
+END_TEST
+
 static void *hammer(void *arg)
 {
 	(void)arg;
@@ -316,6 +387,7 @@ int main(void)
 	tcase_add_test(tc, test_zwembad_ranked_with_snippets);
 	tcase_add_test(tc, test_filters_and_paging);
 	tcase_add_test(tc, test_malformed_requests_get_json_400);
+	tcase_add_test(tc, test_facets_filters_and_sort);
 	tcase_add_test(tc, test_concurrent_requests);
 	tcase_add_test(tc, test_startup_errors);
 	tcase_add_test(tc, test_sigterm_stops_cleanly);
