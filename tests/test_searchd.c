@@ -304,6 +304,27 @@ START_TEST(test_facets_filters_and_sort)
 }
 END_TEST
 
+START_TEST(test_typo_is_corrected)
+{
+	json_t *b = NULL;
+	/* Nothing matches the typo as typed: the correction is run. */
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "retourneern", NULL), 200);
+	ck_assert_str_eq(str(b, "query"), "retourneern");
+	ck_assert_str_eq(str(b, "corrected_query"), "retourneren");
+	ck_assert_str_eq(str(b, "did_you_mean"), "retourneren");
+	ck_assert_str_eq(str(hit(b, 0), "title"), "Hoe kan ik mijn bestelling retourneren?");
+	json_decref(b);
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zandfiltrpomp ", "type", "product", NULL), 200);
+	ck_assert_msg(strstr(str(hit(b, 0), "title"), "zandfilterpomp") != NULL, "%s", str(hit(b, 0), "title"));
+	json_decref(b);
+	/* A query that finds plenty as typed is left alone. */
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "retourneren", NULL), 200);
+	ck_assert_ptr_null(json_object_get(b, "corrected_query"));
+	ck_assert_ptr_null(json_object_get(b, "did_you_mean"));
+	json_decref(b);
+}
+END_TEST
+
 static void *hammer(void *arg)
 {
 	(void)arg;
@@ -388,6 +409,7 @@ int main(void)
 	tcase_add_test(tc, test_filters_and_paging);
 	tcase_add_test(tc, test_malformed_requests_get_json_400);
 	tcase_add_test(tc, test_facets_filters_and_sort);
+	tcase_add_test(tc, test_typo_is_corrected);
 	tcase_add_test(tc, test_concurrent_requests);
 	tcase_add_test(tc, test_startup_errors);
 	tcase_add_test(tc, test_sigterm_stops_cleanly);
