@@ -228,8 +228,17 @@ Xapian::Query build_query(xs_db *db, const xs_query *q, std::string *correction)
 			                     Xapian::QueryParser::FLAG_LOVEHATE);
 			query = qp.parse_query(q->text, flags);
 		}
-		if (correction)
+		if (correction) {
 			*correction = qp.get_corrected_query_string();
+			/* Xapian does not correct a word it takes as a prefix:
+			 * the last word while typing.  Ask again without. */
+			if (correction->empty() && (flags & Xapian::QueryParser::FLAG_PARTIAL) &&
+			    (flags & Xapian::QueryParser::FLAG_SPELLING_CORRECTION)) {
+				qp.parse_query(q->text,
+				               flags & ~(unsigned)Xapian::QueryParser::FLAG_PARTIAL);
+				*correction = qp.get_corrected_query_string();
+			}
+		}
 		if (query.empty()) /* only stop words: match on them after all */
 			query = Xapian::QueryParser().parse_query(q->text, 0);
 	}
