@@ -63,6 +63,11 @@ run: all
 	@echo "open http://127.0.0.1:8080/search?q=zwembad  (Ctrl-C stops)"
 	exec $(BUILD)/searchd --db $(RUN_DB) --listen 127.0.0.1:8080
 
+# Relevance of the demo shop's judged queries (tests/relevance/queries.tsv):
+# nDCG, MRR and recall at 10 per kind of query, the worst queries last.
+eval: all $(BUILD)/tests/eval
+	VB_BUILD=$(BUILD) $(BUILD)/tests/eval -v tests/relevance/queries.tsv
+
 clean:
 	rm -rf build
 
