@@ -132,6 +132,13 @@ bad:
 	return false;
 }
 
+void str_lower_ascii(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
 long text_line_at(const char *buf, size_t offset)
 {
 	long line = 1;

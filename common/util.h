@@ -30,6 +30,10 @@ int vb_error(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 
  * receives the offset of the first bad byte. */
 bool utf8_valid(const char *buf, size_t len, size_t *bad_offset);
 
+/* Lowercase the ASCII letters of s in place.  Filter terms are made with
+ * it both when indexing and when searching, so the two always agree. */
+void str_lower_ascii(char *s);
+
 /* 1-based line number of offset in buf. */
 long text_line_at(const char *buf, size_t offset);
 

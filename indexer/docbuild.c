@@ -17,13 +17,6 @@
  * re-indexed by the next run instead of being skipped as unchanged. */
 #define DOCBUILD_VERSION "vb-docbuild-4"
 
-void docbuild_lower_ascii(char *s)
-{
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-}
-
 static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -54,7 +47,7 @@ static const char *str_of(const json_t *rec, const char *key)
 static int add_bool(xs_doc *doc, const char *prefix, const char *value, char **err)
 {
 	char *term = xasprintf("%s%s", prefix, value);
-	docbuild_lower_ascii(term + strlen(prefix));
+	str_lower_ascii(term + strlen(prefix));
 	int rc = 0;
 	if (strlen(term) <= 240 && xs_doc_add_term(doc, term, err) != XS_OK)
 		rc = -1;
@@ -116,7 +109,7 @@ const char *docbuild_audience(const json_t *rec)
 	const char *cat = str_of(rec, "category");
 	const char *url = str_of(rec, "url");
 	char *where = xasprintf("%s %s", cat ? cat : "", url ? url : "");
-	docbuild_lower_ascii(where);
+	str_lower_ascii(where);
 	const char *found = "presale";
 	for (size_t i = 0; after[i]; i++)
 		if (strstr(where, after[i]))

@@ -27,7 +27,5 @@ int docbuild_store(xs_db *db, const json_t *rec, const char *fp, char **err);
 /* "presale" or "aftersale" for rec (static string). */
 const char *docbuild_audience(const json_t *rec);
 
-/* Lowercase ASCII letters of s in place (boolean terms are lowercase). */
-void docbuild_lower_ascii(char *s);
 
 #endif

@@ -124,9 +124,7 @@ static int add_filters(xs_query *q, const char *prefix, json_t *arr, char **err)
 	json_t *v;
 	json_array_foreach(arr, i, v) {
 		char *term = xasprintf("%s%s", prefix, json_string_value(v));
-		for (char *s = term + strlen(prefix); *s; s++)
-			if (*s >= 'A' && *s <= 'Z')
-				*s = (char)(*s - 'A' + 'a');
+		str_lower_ascii(term + strlen(prefix));
 		xs_status st = xs_query_add_filter(q, prefix, term, err);
 		free(term);
 		if (st != XS_OK)
