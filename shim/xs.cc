@@ -8,9 +8,7 @@
  * names, stop words) lives here too, because it is applied by Xapian
  * objects.
  */
-#include "xs.h"
-
-#include <xapian.h>
+#include "xs_internal.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -21,49 +19,7 @@
 #include <string>
 #include <vector>
 
-struct xs_db {
-	Xapian::Database db; /* a WritableDatabase when writable */
-	Xapian::WritableDatabase *wdb = nullptr;
-	bool sharded = false;
-};
-
-struct xs_doc {
-	Xapian::Document doc;
-	Xapian::termpos pos = 0; /* next free position, for field gaps */
-};
-
-struct xs_query {
-	std::string text;
-	std::string lang = "nl";
-	unsigned flags = 0;
-	std::map<std::string, std::vector<std::string>> filters;
-	struct range {
-		unsigned slot;
-		double lo, hi;
-	};
-	std::vector<range> ranges;
-	int sort_slot = -1;
-	bool sort_desc = false;
-	std::vector<unsigned> facets;
-};
-
-struct xs_results {
-	/* Declared first so they outlive the Enquire that points to them. */
-	std::map<unsigned, std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
-	Xapian::Enquire enquire;
-	Xapian::MSet mset;
-	struct item {
-		unsigned docid;
-		double score;
-		int percent;
-		std::string data;
-	};
-	std::vector<item> items;
-	std::string correction;
-	explicit xs_results(const Xapian::Database &db) : enquire(db) {}
-};
-
-namespace {
+namespace xs_impl {
 
 char *dup_string(const std::string &s)
 {
@@ -87,7 +43,6 @@ void set_err(char **err, const std::string &msg)
 	*err = p;
 }
 
-/* Call only from inside a catch block: classifies the current exception. */
 xs_status fail(char **err)
 {
 	try {
@@ -167,16 +122,8 @@ const char *const stop_en[] = {
 	"please", "get",
 };
 
-struct language {
-	Xapian::Stem stem;
-	Xapian::SimpleStopper stopper;
-};
-
-/*
- * Returns nullptr for an unknown code; "" and NULL mean no language.
- * Per thread: Xapian's reference counts are not atomic, so a Stem shared
- * between searchd's worker threads would be a data race.
- */
+/* Per thread: Xapian's reference counts are not atomic, so a Stem shared
+ * between searchd's worker threads would be a data race. */
 const language *language_for(const char *lang)
 {
 	static thread_local const language nl{Xapian::Stem("dutch"),
@@ -193,79 +140,11 @@ const language *language_for(const char *lang)
 	return nullptr;
 }
 
-Xapian::Query build_query(xs_db *db, const xs_query *q, std::string *correction)
-{
-	const language *lang = language_for(q->lang.c_str());
-	Xapian::Query query;
-	if (q->text.find_first_not_of(" \t\r\n") == std::string::npos) {
-		/* Not the static Query::MatchAll: copying a shared object would
-		 * touch its non-atomic reference count from several threads. */
-		query = Xapian::Query(std::string());
-	} else {
-		Xapian::QueryParser qp;
-		qp.set_database(db->db);
-		qp.set_stemmer(lang->stem);
-		qp.set_stopper(&lang->stopper);
-		qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-		qp.set_default_op((q->flags & XS_QF_AND) ? Xapian::Query::OP_AND
-		                                         : Xapian::Query::OP_OR);
-		qp.add_prefix("title", "S");
-		unsigned flags = Xapian::QueryParser::FLAG_DEFAULT;
-		if (q->flags & XS_QF_PARTIAL)
-			flags |= Xapian::QueryParser::FLAG_PARTIAL;
-		if (q->flags & XS_QF_SPELLING)
-			flags |= Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
-		if (q->flags & XS_QF_SYNONYMS)
-			flags |= Xapian::QueryParser::FLAG_AUTO_SYNONYMS |
-			         Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS;
-		try {
-			query = qp.parse_query(q->text, flags);
-		} catch (const Xapian::QueryParserError &) {
-			/* What users type is not a query language: when the
-			 * operators don't parse, take the words as words. */
-			flags &= ~(unsigned)(Xapian::QueryParser::FLAG_BOOLEAN |
-			                     Xapian::QueryParser::FLAG_PHRASE |
-			                     Xapian::QueryParser::FLAG_LOVEHATE);
-			query = qp.parse_query(q->text, flags);
-		}
-		if (correction) {
-			*correction = qp.get_corrected_query_string();
-			/* Xapian does not correct a word it takes as a prefix:
-			 * the last word while typing.  Ask again without. */
-			if (correction->empty() && (flags & Xapian::QueryParser::FLAG_PARTIAL) &&
-			    (flags & Xapian::QueryParser::FLAG_SPELLING_CORRECTION)) {
-				qp.parse_query(q->text,
-				               flags & ~(unsigned)Xapian::QueryParser::FLAG_PARTIAL);
-				*correction = qp.get_corrected_query_string();
-			}
-		}
-		if (query.empty()) /* only stop words: match on them after all */
-			query = Xapian::QueryParser().parse_query(q->text, 0);
-	}
+} // namespace xs_impl
 
-	std::vector<Xapian::Query> filters;
-	for (const auto &group : q->filters)
-		filters.emplace_back(Xapian::Query::OP_OR, group.second.begin(), group.second.end());
-	for (const auto &r : q->ranges) {
-		if (std::isinf(r.lo) && std::isinf(r.hi))
-			continue;
-		if (std::isinf(r.lo))
-			filters.emplace_back(Xapian::Query::OP_VALUE_LE, r.slot,
-			                     Xapian::sortable_serialise(r.hi));
-		else if (std::isinf(r.hi))
-			filters.emplace_back(Xapian::Query::OP_VALUE_GE, r.slot,
-			                     Xapian::sortable_serialise(r.lo));
-		else
-			filters.emplace_back(Xapian::Query::OP_VALUE_RANGE, r.slot,
-			                     Xapian::sortable_serialise(r.lo),
-			                     Xapian::sortable_serialise(r.hi));
-	}
-	if (!filters.empty())
-		query = Xapian::Query(Xapian::Query::OP_FILTER, query,
-		                      Xapian::Query(Xapian::Query::OP_AND, filters.begin(),
-		                                    filters.end()));
-	return query;
-}
+namespace {
+
+using namespace xs_impl;
 
 void run_search(xs_db *db, const xs_query *q, unsigned offset, unsigned limit, xs_results *r)
 {

@@ -143,11 +143,18 @@ xs_status xs_db_metadata_get(xs_db *db, const char *key, char **out, char **err)
 xs_status xs_db_metadata_set(xs_db *db, const char *key, const char *value, char **err);
 
 /*
- * Synonyms, applied to queries parsed with XS_QF_SYNONYMS.  Terms are
- * given as the user would type them (lowercased by the caller);
- * multi-word terms are allowed.  xs_db_synonyms_clear removes all.
+ * Synonym rules, applied by the query pipeline (XS_QF_SYNONYMS): a query
+ * that contains the phrase `from` (one or more words) also searches for
+ * the phrase `to`.  Both are normalised like query text (case and accents
+ * folded, split into words); a rule is found by the words as typed and by
+ * their stems, so "zwembaden" fires the rule for "zwembad".  The words of
+ * `from` join the spelling data, so a misspelled synonym is corrected to
+ * it and then expanded.  Equivalent lists (a, b, c) are added by the
+ * caller as rules each way.  xs_db_synonyms_clear removes every rule.
+ * Writable handles only.  XS_OK, XS_ERR_INVALID (read-only handle, a side
+ * without words).
  */
-xs_status xs_db_synonym_add(xs_db *db, const char *term, const char *synonym, char **err);
+xs_status xs_db_synonym_add(xs_db *db, const char *from, const char *to, char **err);
 xs_status xs_db_synonyms_clear(xs_db *db, char **err);
 
 /*
@@ -196,6 +203,7 @@ enum {
 	XS_QF_SPELLING = 2, /* compute a "did you mean" correction */
 	XS_QF_SYNONYMS = 4, /* expand terms with the database's synonyms */
 	XS_QF_AND = 8,      /* all words must match (default: any, ranked) */
+	XS_QF_TITLES = 16,  /* match titles only (suggestions) */
 };
 
 /* A query: free text plus filters, ranges and sort order.  *out new:

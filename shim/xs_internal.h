@@ -1,0 +1,91 @@
+/*
+ * xs_internal.h - what the shim's C++ files share, never seen by C: the
+ * structs behind the opaque handles, the exception barrier and the
+ * languages.  One section per file that defines them.
+ */
+#ifndef VB_XS_INTERNAL_H
+#define VB_XS_INTERNAL_H
+
+#include "xs.h"
+
+#include <xapian.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct xs_db {
+	Xapian::Database db; /* a WritableDatabase when writable */
+	Xapian::WritableDatabase *wdb = nullptr;
+	bool sharded = false;
+};
+
+struct xs_doc {
+	Xapian::Document doc;
+	Xapian::termpos pos = 0; /* next free position, for field gaps */
+};
+
+struct xs_query {
+	std::string text;
+	std::string lang = "nl";
+	unsigned flags = 0;
+	std::map<std::string, std::vector<std::string>> filters;
+	struct range {
+		unsigned slot;
+		double lo, hi;
+	};
+	std::vector<range> ranges;
+	int sort_slot = -1;
+	bool sort_desc = false;
+	std::vector<unsigned> facets;
+};
+
+struct xs_results {
+	/* Declared first so they outlive the Enquire that points to them. */
+	std::map<unsigned, std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+	Xapian::Enquire enquire;
+	Xapian::MSet mset;
+	struct item {
+		unsigned docid;
+		double score;
+		int percent;
+		std::string data;
+	};
+	std::vector<item> items;
+	std::string correction;
+	explicit xs_results(const Xapian::Database &db) : enquire(db) {}
+};
+
+namespace xs_impl {
+
+/* ---- xs.cc */
+
+/* A malloc'd copy for C callers (xs_free); throws std::bad_alloc. */
+char *dup_string(const std::string &s);
+/* Store msg in *err (when err is not NULL). */
+void set_err(char **err, const std::string &msg);
+/* Call only from inside a catch block: classifies the current exception
+ * into a status and a message. */
+xs_status fail(char **err);
+/* XS_ERR_INVALID with msg. */
+xs_status invalid(char **err, const std::string &msg);
+
+struct language {
+	Xapian::Stem stem;
+	Xapian::SimpleStopper stopper;
+};
+/* The stemmer and stop words of "nl" or "en"; "" and NULL mean no
+ * language; nullptr for an unknown code.  Per thread (Xapian's reference
+ * counts are not atomic). */
+const language *language_for(const char *lang);
+
+/* ---- xs_analyze.cc */
+
+/* The Xapian query for q: the user's text through the query pipeline,
+ * then filters and ranges.  *correction gets the "did you mean" text. */
+Xapian::Query build_query(xs_db *db, const xs_query *q, std::string *correction);
+
+} // namespace xs_impl
+
+#endif
