@@ -24,6 +24,8 @@
  *   part         "intro" | "section" for the records of a page split into
  *                sections; page_title then names the page
  *   brand, sku, currency, availability   strings (products)
+ *   gtin         string: the product's EAN/GTIN barcode ("ean" is read as
+ *                well)
  *   price        number (products)
  *   specs        object of string -> string (products)
  *   source       string: the file the record came from, relative to the
@@ -44,6 +46,9 @@
 #define VB_PREFIX_SOURCE "XF"  /* boolean: source file */
 #define VB_PREFIX_SKU "XK"     /* boolean: lowercased SKU */
 #define VB_PREFIX_AUDIENCE "XU" /* boolean: presale | aftersale */
+/* Made by the shim (xs_analyze.cc), listed so no prefix is used twice: */
+#define VB_PREFIX_EXACT "XE"   /* exact-match keys: name, SKU, EAN, brand */
+#define VB_PREFIX_REVERSED "XR" /* boolean: long Dutch words reversed */
 
 /* Value slots. */
 enum vb_slot {

@@ -15,7 +15,7 @@
 
 /* Bump when the way records are indexed changes: every document is then
  * re-indexed by the next run instead of being skipped as unchanged. */
-#define DOCBUILD_VERSION "vb-docbuild-4"
+#define DOCBUILD_VERSION "vb-docbuild-5"
 
 static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
 {
@@ -152,6 +152,7 @@ int docbuild_store(xs_db *db, const json_t *rec, const char *fp, char **err)
 	const char *category = str_of(rec, "category");
 	const char *brand = str_of(rec, "brand");
 	const char *sku = str_of(rec, "sku");
+	const char *gtin = str_of(rec, "gtin") ? str_of(rec, "gtin") : str_of(rec, "ean");
 	const char *avail = str_of(rec, "availability");
 	const char *source = str_of(rec, "source");
 	json_t *price = json_object_get(rec, "price");
@@ -185,8 +186,15 @@ int docbuild_store(xs_db *db, const json_t *rec, const char *fp, char **err)
 	    add_text(doc, body, lang, "", VB_WEIGHT_BODY, XS_IDX_SPELLING, db, err) ||
 	    add_text(doc, category, lang, "", VB_WEIGHT_BODY, 0, NULL, err) ||
 	    add_text(doc, brand, lang, "", VB_WEIGHT_TITLE, XS_IDX_SPELLING, db, err) ||
-	    add_text(doc, sku, NULL, "", VB_WEIGHT_TITLE, 0, NULL, err))
+	    add_text(doc, sku, NULL, "", VB_WEIGHT_TITLE, 0, NULL, err) ||
+	    add_text(doc, gtin, NULL, "", VB_WEIGHT_TITLE, 0, NULL, err))
 		goto out;
+	/* What identifies the record as a whole: typed exactly, it comes
+	 * first. */
+	const char *keys[] = {title, sku, gtin, brand};
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		if (keys[i] && xs_doc_add_key(doc, keys[i], err) != XS_OK)
+			goto out;
 	if (json_is_object(specs)) {
 		const char *k;
 		json_t *v;

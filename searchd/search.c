@@ -270,7 +270,7 @@ void search_handle(struct request *req, struct reply *r)
 		goto out;
 	}
 	size_t qlen = strlen(p.q);
-	unsigned flags = XS_QF_SPELLING;
+	unsigned flags = XS_QF_SPELLING | XS_QF_SYNONYMS;
 	/* Search as you type: a last word not yet followed by a space may be
 	 * unfinished, so it also matches as a prefix. */
 	if (qlen && p.q[qlen - 1] != ' ')
@@ -313,41 +313,18 @@ void search_handle(struct request *req, struct reply *r)
 	}
 	if (st != XS_OK)
 		goto fail;
-	/* A typo that finds (almost) nothing: run the correction the index's
-	 * own vocabulary suggests, and keep it when it finds more. */
-	char *corrected = NULL;
-	if (xs_results_total(res) < 2 && *xs_results_correction(res)) {
-		xs_results *fixed = NULL;
-		corrected = xstrdup(xs_results_correction(res));
-		if (xs_query_set_text(q, corrected, p.lang ? p.lang : "nl", flags, &err) != XS_OK ||
-		    xs_db_search(req->db, q, (unsigned)p.offset, (unsigned)p.limit, &fixed, &err) != XS_OK) {
-			free(corrected);
-			goto fail;
-		}
-		if (xs_results_total(fixed) > xs_results_total(res)) {
-			xs_results_free(res);
-			res = fixed;
-		} else {
-			xs_results_free(fixed);
-			free(corrected);
-			corrected = NULL;
-		}
-	}
-
 	json_t *hits = json_array();
 	for (size_t i = 0; i < xs_results_count(res); i++) {
 		struct xs_hit h;
 		json_t *hit;
 		if (xs_results_hit(res, i, &h, &err) != XS_OK || !(hit = make_hit(res, &h, &err))) {
 			json_decref(hits);
-			free(corrected);
 			goto fail;
 		}
 		json_array_append_new(hits, hit);
 	}
 	if (!(facet_counts = make_facets(res, &err))) {
 		json_decref(hits);
-		free(corrected);
 		goto fail;
 	}
 	r->status = MHD_HTTP_OK;
@@ -357,12 +334,12 @@ void search_handle(struct request *req, struct reply *r)
 	                    round((now_seconds() - start) * 1e6) / 1e3, "hits", hits);
 	json_object_set_new(r->body, "facets", facet_counts);
 	facet_counts = NULL;
-	if (corrected) {
+	/* Words the index doesn't know were searched by their correction
+	 * as well: say so, and offer the corrected text. */
+	const char *corrected = xs_results_correction(res);
+	if (*corrected) {
 		json_object_set_new(r->body, "did_you_mean", json_string(corrected));
 		json_object_set_new(r->body, "corrected_query", json_string(corrected));
-		free(corrected);
-	} else if (*xs_results_correction(res)) {
-		json_object_set_new(r->body, "did_you_mean", json_string(xs_results_correction(res)));
 	}
 	goto out;
 fail:

@@ -472,31 +472,6 @@ xs_status xs_db_metadata_set(xs_db *db, const char *key, const char *value, char
 	}
 }
 
-xs_status xs_db_synonym_add(xs_db *db, const char *term, const char *synonym, char **err)
-{
-	try {
-		writable(db).add_synonym(term, synonym);
-		return XS_OK;
-	} catch (...) {
-		return fail(err);
-	}
-}
-
-xs_status xs_db_synonyms_clear(xs_db *db, char **err)
-{
-	try {
-		Xapian::WritableDatabase &w = writable(db);
-		std::vector<std::string> keys;
-		for (auto k = w.synonym_keys_begin(); k != w.synonym_keys_end(); ++k)
-			keys.push_back(*k);
-		for (const auto &k : keys)
-			w.clear_synonyms(k);
-		return XS_OK;
-	} catch (...) {
-		return fail(err);
-	}
-}
-
 xs_status xs_db_spelling_suggest(xs_db *db, const char *word, char **out, char **err)
 {
 	try {
@@ -552,10 +527,15 @@ xs_status xs_doc_index_text(xs_doc *doc, const char *text, const char *lang, con
 			tgflags |= Xapian::TermGenerator::FLAG_SPELLING;
 		}
 		tg.set_flags(tgflags);
+		std::string folded = fold(text);
 		if (flags & XS_IDX_NO_POSITIONS)
-			tg.index_text_without_positions(text, wdf_inc, prefix ? prefix : "");
+			tg.index_text_without_positions(folded, wdf_inc, prefix ? prefix : "");
 		else
-			tg.index_text(text, wdf_inc, prefix ? prefix : "");
+			tg.index_text(folded, wdf_inc, prefix ? prefix : "");
+		/* Dutch writes compounds as one word: a suffix index of
+		 * them, for the general field only. */
+		if ((!prefix || !*prefix) && lang && std::strcmp(lang, "nl") == 0)
+			index_reversed(doc->doc, folded);
 		/* A gap so that a phrase never matches across two fields. */
 		doc->pos = tg.get_termpos() + 100;
 		return XS_OK;

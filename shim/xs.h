@@ -192,6 +192,14 @@ xs_status xs_doc_index_text(xs_doc *doc, const char *text, const char *lang, con
 /* A boolean term (no weight), e.g. "XTfaq" for filters and facets. */
 xs_status xs_doc_add_term(xs_doc *doc, const char *term, char **err);
 
+/*
+ * An exact-match key: a query that is all of text (case, accents and
+ * punctuation aside) puts this document first.  For a product's name,
+ * SKU, EAN and brand.  The words joined without spaces count too
+ * ("TB-ZW-1001" = "tbzw1001").
+ */
+xs_status xs_doc_add_key(xs_doc *doc, const char *text, char **err);
+
 /* A value in slot: bytes, or a number serialised so it sorts. */
 xs_status xs_doc_add_value(xs_doc *doc, unsigned slot, const char *value, size_t len, char **err);
 xs_status xs_doc_add_value_number(xs_doc *doc, unsigned slot, double value, char **err);
@@ -200,8 +208,8 @@ xs_status xs_doc_add_value_number(xs_doc *doc, unsigned slot, double value, char
 
 enum {
 	XS_QF_PARTIAL = 1,  /* complete the last word as a prefix (search as you type) */
-	XS_QF_SPELLING = 2, /* compute a "did you mean" correction */
-	XS_QF_SYNONYMS = 4, /* expand terms with the database's synonyms */
+	XS_QF_SPELLING = 2, /* correct unknown words ("did you mean") and search the correction */
+	XS_QF_SYNONYMS = 4, /* expand words with the database's synonym rules */
 	XS_QF_AND = 8,      /* all words must match (default: any, ranked) */
 	XS_QF_TITLES = 16,  /* match titles only (suggestions) */
 };
@@ -280,8 +288,11 @@ xs_status xs_results_facet(const xs_results *r, unsigned slot, xs_facet_cb cb, v
 double xs_value_to_number(const char *value, size_t len);
 
 /*
- * The "did you mean" correction of the query text, "" when none.
- * Borrowed: valid until xs_results_free.
+ * The query text with its typos corrected from the index's vocabulary
+ * ("did you mean"), "" when none.  Words the index does not know are
+ * searched by their correction as well (XS_QF_SPELLING), so the results
+ * already include what the correction finds.  The text is folded
+ * (lowercase, no accents).  Borrowed: valid until xs_results_free.
  */
 const char *xs_results_correction(const xs_results *r);
 

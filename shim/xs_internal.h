@@ -82,6 +82,15 @@ const language *language_for(const char *lang);
 
 /* ---- xs_analyze.cc */
 
+/* Lowercase without accents, the form of every indexed and searched
+ * word: "Café Ideeën" gives "cafe ideeen". */
+std::string fold(const std::string &text);
+
+/* Add a boolean "XR" term for every long word of folded text, reversed:
+ * a suffix index of the vocabulary, through which a word finds the
+ * compounds it ends (hoes: afdekhoes) without lengthening documents. */
+void index_reversed(Xapian::Document &doc, const std::string &folded);
+
 /* The Xapian query for q: the user's text through the query pipeline,
  * then filters and ranges.  *correction gets the "did you mean" text. */
 Xapian::Query build_query(xs_db *db, const xs_query *q, std::string *correction);
