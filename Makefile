@@ -54,11 +54,11 @@ include indexer/Makefile.local
 include searchd/Makefile.local
 include tests/Makefile.local
 
-# The demo shop, indexed into build/content-index, served on the default
-# address.  Re-running only re-indexes what changed.
+# The demo shop with its synonym list, indexed into build/content-index,
+# served on the default address.  Re-running only re-indexes what changed.
 RUN_DB := $(BUILD)/content-index
 run: all
-	@$(BUILD)/indexer --db $(RUN_DB) content; st=$$?; \
+	@$(BUILD)/indexer --db $(RUN_DB) --synonyms content/synonyms.txt content; st=$$?; \
 	 if [ $$st -eq 1 ]; then exit 1; fi
 	@echo "open http://127.0.0.1:8080/search?q=zwembad  (Ctrl-C stops)"
 	exec $(BUILD)/searchd --db $(RUN_DB) --listen 127.0.0.1:8080
