@@ -5,6 +5,7 @@
 #   make run      build, index content/ and serve it on 127.0.0.1:8080
 #   make check    every test, then again under AddressSanitizer + UBSan
 #   make SANITIZE=1 ...   the same targets with sanitizers, in build/san
+#   make BUILD=DIR ...    build in DIR instead (make check: DIR, then DIR/san)
 #
 # Dependencies are Debian 12 packages found with pkg-config; scripts/deps.sh
 # installs the missing ones when run as root, or names them.
