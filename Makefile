@@ -5,6 +5,7 @@
 #   make run      build, index content/ and serve it on 127.0.0.1:8080
 #   make check    every test, then again under AddressSanitizer + UBSan
 #   make SANITIZE=1 ...   the same targets with sanitizers, in build/san
+#   make BUILD=DIR ...    build in DIR instead (make check: DIR, then DIR/san)
 #
 # Dependencies are Debian 12 packages found with pkg-config; scripts/deps.sh
 # installs the missing ones when run as root, or names them.
@@ -54,11 +55,11 @@ include indexer/Makefile.local
 include searchd/Makefile.local
 include tests/Makefile.local
 
-# The demo shop, indexed into build/content-index, served on the default
-# address.  Re-running only re-indexes what changed.
+# The demo shop with its synonym list, indexed into build/content-index,
+# served on the default address.  Re-running only re-indexes what changed.
 RUN_DB := $(BUILD)/content-index
 run: all
-	@$(BUILD)/indexer --db $(RUN_DB) content; st=$$?; \
+	@$(BUILD)/indexer --db $(RUN_DB) --synonyms content/synonyms.txt content; st=$$?; \
 	 if [ $$st -eq 1 ]; then exit 1; fi
 	@echo "open http://127.0.0.1:8080/search?q=zwembad  (Ctrl-C stops)"
 	exec $(BUILD)/searchd --db $(RUN_DB) --listen 127.0.0.1:8080

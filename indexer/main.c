@@ -8,6 +8,8 @@
  * skipped; the documents an unreadable or broken source had before are
  * kept, so a bad export never empties the index.  Commits happen in
  * batches and at the end: an interrupted run leaves the last commit.
+ * With --synonyms the index's synonym rules are replaced by the file's,
+ * in the same final commit as the documents.
  */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
@@ -26,6 +28,7 @@
 #include "docbuild.h"
 #include "extract.h"
 #include "schema.h"
+#include "synonyms.h"
 #include "util.h"
 #include "xs.h"
 
@@ -43,14 +46,15 @@ struct run {
 	const char *source;  /* current file, canonical */
 	char file_date[16];  /* current file's modification day, YYYY-MM-DD */
 	unsigned long files, records, added, updated, unchanged, removed, problems;
-	unsigned long pending; /* writes since the last commit */
+	unsigned long synonyms; /* synonym rules stored */
+	unsigned long pending;  /* writes since the last commit */
 	double started, last_progress;
 	bool fatal;
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: indexer [--db DIR] [--quiet] PATH...\n"
+	fputs("usage: indexer [--db DIR] [--synonyms FILE] [--quiet] PATH...\n"
 	      "\n"
 	      "Index a shop's pages and feeds.  Each PATH is a directory (a site's\n"
 	      "HTML export; URLs are paths relative to it) or a single .html or\n"
@@ -58,6 +62,8 @@ static void usage(FILE *f)
 	      "those whose source is gone.\n"
 	      "\n"
 	      "  --db DIR          index directory (default: ./index), created if missing\n"
+	      "  --synonyms FILE   replace the index's synonym rules with FILE's (Solr's\n"
+	      "                    synonyms.txt format); without it they are kept\n"
 	      "  -q, --quiet       no progress line\n"
 	      "  -h, --help        this help\n"
 	      "\n"
@@ -269,6 +275,58 @@ static void walk(struct run *run, const char *path, const char *rel)
 	free(names);
 }
 
+struct synonyms_load {
+	struct run *run;
+	long reported; /* the last line a rule failed on: each counts once */
+};
+
+static void synonym_bad(void *ctx, long line, const char *reason)
+{
+	struct synonyms_load *s = ctx;
+	report(s->run, line, reason);
+}
+
+static int synonym_rule(void *ctx, const char *from, const char *to, long line)
+{
+	struct synonyms_load *s = ctx;
+	char *err = NULL;
+	int rc = 0;
+	xs_status st = xs_db_synonym_add(s->run->db, from, to, &err);
+	if (st == XS_OK) {
+		s->run->synonyms++;
+	} else if (st == XS_ERR_INVALID) {
+		/* An entry the shim finds no words in ("&"): the line is
+		 * reported, its other pairs still stored. */
+		if (line != s->reported) {
+			char *msg = xasprintf("cannot add the rule '%s' => '%s': %s", from, to, err);
+			report(s->run, line, msg);
+			free(msg);
+			s->reported = line;
+		}
+	} else {
+		fprintf(stderr, "indexer: cannot store synonym rules: %s\n", err);
+		s->run->fatal = true;
+		rc = -1;
+	}
+	xs_free(err);
+	return rc;
+}
+
+/* Replace the index's synonym rules with those of text, read from path. */
+static int load_synonyms(struct run *run, const char *path, const char *text, size_t len)
+{
+	char *err = NULL;
+	struct synonyms_load s = {run, 0};
+	if (xs_db_synonyms_clear(run->db, &err) != XS_OK) {
+		fprintf(stderr, "indexer: cannot clear synonym rules: %s\n", err);
+		xs_free(err);
+		run->fatal = true;
+		return -1;
+	}
+	run->display = run->source = path;
+	return synonyms_parse(text, len, synonym_rule, synonym_bad, &s) < 0 ? -1 : 0;
+}
+
 struct stale {
 	struct run *run;
 	json_t *doomed; /* array of ids */
@@ -315,10 +373,11 @@ out:
 
 int main(int argc, char **argv)
 {
-	const char *dbpath = "index";
+	const char *dbpath = "index", *synonyms_path = NULL;
 	bool quiet = false;
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},
+		{"synonyms", required_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -327,6 +386,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "d:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dbpath = optarg; break;
+		case 's': synonyms_path = optarg; break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_FATAL;
@@ -341,12 +401,23 @@ int main(int argc, char **argv)
 	xmlInitParser();
 	struct run run = {0};
 	int status = EXIT_FATAL;
-	char *err = NULL;
+	char *err = NULL, *synonyms = NULL;
+	size_t synonyms_len = 0;
 	run.progress = !quiet && isatty(STDERR_FILENO);
 	run.seen = json_object();
 	run.clean = json_object();
 	run.troubled = json_object();
 	run.started = now_seconds();
+	/* Read before the index is touched: a list that cannot be read
+	 * changes nothing.  Its lines are checked when they are stored. */
+	if (synonyms_path) {
+		char *read_err = NULL;
+		if (synonyms_read_file(synonyms_path, &synonyms, &synonyms_len, &read_err) != 0) {
+			fprintf(stderr, "indexer: %s\n", read_err);
+			free(read_err);
+			goto out;
+		}
+	}
 	if (xs_db_open(dbpath, XS_DB_WRITE, &run.db, &err) != XS_OK) {
 		fprintf(stderr, "indexer: cannot open index '%s': %s\n", dbpath, err);
 		goto out;
@@ -365,21 +436,31 @@ int main(int argc, char **argv)
 			index_file(&run, argv[i], base ? base + 1 : argv[i]);
 		}
 	}
-	if (run.fatal || remove_stale(&run) != 0 || commit(&run) != 0)
+	if (run.fatal || remove_stale(&run) != 0)
+		goto out;
+	if (synonyms_path && load_synonyms(&run, synonyms_path, synonyms, synonyms_len) != 0)
+		goto out;
+	if (commit(&run) != 0)
 		goto out;
 	show_progress(&run, true);
 	if (run.progress)
 		fputs("\r\033[K", stderr);
 	double secs = now_seconds() - run.started;
+	char rules[64] = "";
+	if (synonyms_path)
+		snprintf(rules, sizeof rules, "; %lu synonym rule%s", run.synonyms,
+		         run.synonyms == 1 ? "" : "s");
 	printf("indexed %lu documents from %lu files in %.2f s (%.0f docs/s): %lu added, %lu "
-	       "updated, %lu unchanged, %lu removed; %lu problem%s\n",
+	       "updated, %lu unchanged, %lu removed%s; %lu problem%s\n",
 	       run.records, run.files, secs, secs > 0 ? (double)run.records / secs : 0.0, run.added,
-	       run.updated, run.unchanged, run.removed, run.problems, run.problems == 1 ? "" : "s");
+	       run.updated, run.unchanged, run.removed, rules, run.problems,
+	       run.problems == 1 ? "" : "s");
 	status = run.problems ? EXIT_SKIPPED : 0;
 out:
 	if (status == EXIT_FATAL && run.db)
 		fputs("indexer: stopped; the index keeps its last committed state\n", stderr);
 	xs_free(err);
+	free(synonyms);
 	xs_db_close(run.db);
 	json_decref(run.seen);
 	json_decref(run.clean);

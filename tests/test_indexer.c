@@ -2,7 +2,8 @@
  * test_indexer.c - the indexer program as a shop runs it: a tree of pages
  * and feeds in, a summary line and exit status out; re-runs that update
  * and remove; bad input reported as file:line and skipped without losing
- * what was indexed before; a held lock and an interrupted run.
+ * what was indexed before; a held lock and an interrupted run; a synonyms
+ * file, good, bad and missing.
  */
 #define _DEFAULT_SOURCE
 #include <check.h>
@@ -238,6 +239,72 @@ START_TEST(test_interrupted_run_keeps_last_commit)
 }
 END_TEST
 
+/* Run the indexer over site with --synonyms dir/rel. */
+static int run_with_synonyms(const char *rel, char **out)
+{
+	char *cmd = xasprintf("%s --db '%s' --synonyms '%s/%s' '%s'", indexer, db, dir, rel, site);
+	int st = tu_run(cmd, out);
+	free(cmd);
+	return st;
+}
+
+START_TEST(test_synonyms_loaded)
+{
+	char *out = NULL;
+	page("zwembaden.html", "Zwembaden", "Opzetzwembaden en framezwembaden.");
+	tu_write(dir, "synonyms.txt",
+	         "# Zwembaden\n"
+	         "zwembad, pool\n"
+	         "\n"
+	         "aquacentrum => zwembad\n");
+	ck_assert_int_eq(run_with_synonyms("synonyms.txt", &out), 0);
+	assert_contains(out, "indexed 1 documents from 1 files");
+	assert_contains(out, "0 removed; 3 synonym rules; 0 problems");
+	free(out);
+	ck_assert(has_doc("zwembaden.html"));
+
+	/* Without the option the rules are left alone and not counted. */
+	ck_assert_int_eq(run_indexer(&out), 0);
+	assert_contains(out, "0 removed; 0 problems");
+	ck_assert_ptr_null(strstr(out, "synonym"));
+	free(out);
+}
+END_TEST
+
+START_TEST(test_synonyms_bad_line_reported)
+{
+	char *out = NULL;
+	page("ok.html", "Ok", "Een gewone pagina.");
+	tu_write(dir, "synonyms.txt",
+	         "bbq, grill\r\n"
+	         "jacuzzi => bubbelbad => spa\r\n"
+	         "kapot,,defect\r\n"
+	         "retour => retourneren");
+	ck_assert_int_eq(run_with_synonyms("synonyms.txt", &out), 2);
+	assert_contains(out, "/synonyms.txt:2: more than one '=>'\n");
+	assert_contains(out, "/synonyms.txt:3: empty entry between commas\n");
+	assert_contains(out, "0 removed; 3 synonym rules; 2 problems");
+	free(out);
+	/* The documents are committed with the good rules. */
+	ck_assert(has_doc("ok.html"));
+	ck_assert_uint_eq(doc_count(), 1);
+}
+END_TEST
+
+START_TEST(test_synonyms_missing_file)
+{
+	char *out = NULL;
+	page("ok.html", "Ok", "Een gewone pagina.");
+	ck_assert_int_eq(run_with_synonyms("weg.txt", &out), 1);
+	assert_contains(out, "indexer: cannot open '");
+	assert_contains(out, "/weg.txt': No such file or directory");
+	ck_assert_ptr_null(strstr(out, "indexed"));
+	free(out);
+	/* Nothing was written, not even a new empty index. */
+	ck_assert_int_ne(access(db, F_OK), 0);
+}
+END_TEST
+
 START_TEST(test_usage)
 {
 	char *out = NULL;
@@ -245,6 +312,7 @@ START_TEST(test_usage)
 	ck_assert_int_eq(tu_run(cmd, &out), 0);
 	assert_contains(out, "usage: indexer");
 	assert_contains(out, "--db DIR");
+	assert_contains(out, "--synonyms FILE");
 	free(out);
 	free(cmd);
 	ck_assert_int_eq(tu_run(indexer, &out), 1);
@@ -269,6 +337,9 @@ int main(void)
 	tcase_add_test(tc, test_unreadable_and_missing_paths);
 	tcase_add_test(tc, test_locked_index);
 	tcase_add_test(tc, test_interrupted_run_keeps_last_commit);
+	tcase_add_test(tc, test_synonyms_loaded);
+	tcase_add_test(tc, test_synonyms_bad_line_reported);
+	tcase_add_test(tc, test_synonyms_missing_file);
 	tcase_add_test(tc, test_usage);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
