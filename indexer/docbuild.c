@@ -189,9 +189,11 @@ int docbuild_store(xs_db *db, const json_t *rec, const char *fp, char **err)
 	    add_text(doc, sku, NULL, "", VB_WEIGHT_TITLE, 0, NULL, err) ||
 	    add_text(doc, gtin, NULL, "", VB_WEIGHT_TITLE, 0, NULL, err))
 		goto out;
-	/* What identifies the record as a whole: typed exactly, it comes
-	 * first. */
-	const char *keys[] = {title, sku, gtin, brand};
+	/* What identifies a product: typed exactly, it comes first.  Only
+	 * products: a help page titled "Retourneren" should not outrank the
+	 * answer to the question for merely being named like the query. */
+	bool product = strcmp(type, "product") == 0;
+	const char *keys[] = {product ? title : NULL, sku, gtin, product ? brand : NULL};
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
 		if (keys[i] && xs_doc_add_key(doc, keys[i], err) != XS_OK)
 			goto out;

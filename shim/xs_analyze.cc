@@ -48,7 +48,8 @@ namespace {
 const double W_EXACT = 4.0;   /* the whole query is a name, SKU or EAN */
 const double W_SYNONYM = 0.9; /* an editor's synonym */
 const double W_SPLIT = 1.0;   /* the parts of a compound typed as one word */
-const double W_JOIN = 1.0;    /* the compound of words typed apart */
+const double W_JOIN = 1.0;    /* a compound of two words typed apart */
+const double W_COMPLETION = 0.3; /* a longer word the last word may become */
 const double W_TAIL = 0.4;    /* a word as the last part of a compound */
 
 /* Compounds: parts and tails shorter than this are too often accidents
@@ -250,23 +251,27 @@ public:
 		return s.empty() ? raw_term(w) : "Z" + field_ + s;
 	}
 
-	/* The word as typed: by its stem; while it is being typed, also every
-	 * word it begins (the most frequent hundred). */
-	Xapian::Query base_query(const std::string &w, bool partial) const
-	{
-		Xapian::Query q(word_term(w));
-		if (!partial)
-			return q;
-		return Xapian::Query(Xapian::Query::OP_OR,
-		                     Xapian::Query(Xapian::Query::OP_WILDCARD, raw_term(w), 100,
-		                                   Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT),
-		                     q);
-	}
-
 	/* Documents that have the word in any form. */
 	Xapian::doccount word_freq(const std::string &w) const
 	{
-		return std::max(freq(w), freq(word_term(w)));
+		return std::max(freq(raw_term(w)), freq(word_term(w)));
+	}
+
+	/* The words a word being typed may become (the most frequent
+	 * hundred). */
+	Xapian::Query completions(const std::string &w) const
+	{
+		return Xapian::Query(Xapian::Query::OP_WILDCARD, raw_term(w), 100,
+		                     Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+	}
+
+	/* A rule's target, counted only in documents of the query's
+	 * language: "sand filter" is a synonym for Dutch customers of Dutch
+	 * pages, not a reason to show them the English manual. */
+	Xapian::Query target_query(const std::string &phrase) const
+	{
+		return Xapian::Query(Xapian::Query::OP_FILTER, phrase_query(phrase),
+		                     Xapian::Query("L" + code_));
 	}
 
 	bool is_stop(const std::string &w) const { return lang_->stopper(w); }
@@ -533,9 +538,9 @@ Xapian::Query compose(const analyzer &an, const std::string &folded, unsigned fl
 		for (const auto &s : an.synonyms(ws)) {
 			size_t n = tokenize(s).size();
 			if (n == 1)
-				qs.push_back(an.phrase_query(s));
+				qs.push_back(an.target_query(s));
 			else if (n > 1)
-				alts.push_back(scaled(an.phrase_query(s), W_SYNONYM / (double)n));
+				alts.push_back(scaled(an.target_query(s), W_SYNONYM / (double)n));
 		}
 		return qs;
 	};
@@ -581,7 +586,15 @@ Xapian::Query compose(const analyzer &an, const std::string &folded, unsigned fl
 		const token &t = toks[u.first];
 		const std::string &w = t.word;
 		bool partial = partial_last && u.first + 1 == toks.size();
-		std::vector<Xapian::Query> forms{an.base_query(w, partial)};
+		/* A word being typed: what it may become, in its group when
+		 * it is no word yet ("zwemb"), else as a weak alternative, so
+		 * that "groen" is not outweighed by "groene" and "groenten". */
+		bool is_word = an.word_freq(w) > 0;
+		std::vector<Xapian::Query> forms{an.word_query(w)};
+		if (partial && !is_word)
+			forms.push_back(an.completions(w));
+		else if (partial && plain)
+			alts.push_back(scaled(an.completions(w), W_COMPLETION));
 		if (an.is_stop(w) || t.quote) {
 			(t.quote ? words : stops).push_back(forms[0]);
 			continue;
@@ -596,7 +609,7 @@ Xapian::Query compose(const analyzer &an, const std::string &folded, unsigned fl
 		bool was_split = split_query(w, &parts);
 		if (was_split)
 			alts.push_back(parts);
-		bool known = an.word_freq(w) > 0 || (partial && an.has_prefix(w));
+		bool known = is_word || (partial && an.has_prefix(w));
 		/* An unknown word is corrected; when it also splits, only by
 		 * one edit (warmtpomp: warmtepomp, not warmt + pomp alone). */
 		if (!known && syns.empty() && (flags & XS_QF_SPELLING) && code_points(w) >= 2) {
@@ -658,10 +671,11 @@ Xapian::Query compose(const analyzer &an, const std::string &folded, unsigned fl
 				continue;
 			std::vector<std::string> terms =
 				an.joins(run, partial_last && j + 1 == toks.size());
+			/* A compound stands for all the words it joins. */
 			if (!terms.empty())
-				alts.push_back(scaled(Xapian::Query(Xapian::Query::OP_OR, terms.begin(),
-				                                    terms.end()),
-				                      W_JOIN));
+				alts.push_back(scaled(Xapian::Query(Xapian::Query::OP_SYNONYM,
+				                                    terms.begin(), terms.end()),
+				                      W_JOIN * (double)run.size() / 2));
 		}
 	}
 
