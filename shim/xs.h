@@ -221,8 +221,10 @@ void xs_query_free(xs_query *q);
 
 /*
  * The user's text (copied), analysed with lang's stemmer and stop words
- * ("nl", "en"; NULL: "nl").  Empty text matches every document.
- * Fielded search: "title:word" searches titles only.
+ * ("nl", "en"; NULL: "nl") by the query pipeline of xs_analyze.cc (case
+ * and accents folded, compounds, synonyms, typos; flags choose).  Words
+ * in "double quotes" must match as a phrase.  Empty text matches every
+ * document.
  */
 xs_status xs_query_set_text(xs_query *q, const char *text, const char *lang, unsigned flags,
                             char **err);
