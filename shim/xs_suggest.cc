@@ -1,0 +1,167 @@
+/*
+ * xs_suggest.cc - completing the word a customer is typing from the
+ * index's own vocabulary, for suggestions under a search bar.
+ *
+ * A search bar asks on every keystroke, so this reads only the term
+ * dictionary, never a posting list: the unprefixed word terms that start
+ * with what was typed (their document counts come with the dictionary),
+ * and the same words under the title prefix "S", because a word that
+ * names products and questions is a better completion than one that only
+ * occurs in running text.  Both scans stop after XS_COMPLETE_SCAN terms,
+ * which keeps a one-letter prefix fast on a large index at the price of
+ * not seeing words late in the alphabet there; every further letter
+ * narrows the range, so the words wanted come into view quickly.
+ */
+#include "xs_internal.h"
+
+#include <algorithm>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace {
+
+using namespace xs_impl;
+
+struct candidate {
+	std::string word;
+	Xapian::doccount freq;       /* documents with the word; 0: not scanned */
+	Xapian::doccount title_freq; /* documents with it in their title */
+};
+
+/*
+ * Whether a word is worth offering.  One-letter words, numbers and codes
+ * without a letter ("366", "2024") and stop words would crowd out the
+ * words people search for.
+ */
+bool worth_offering(const std::string &word, const language &lang)
+{
+	size_t chars = 0;
+	bool letter = false;
+	for (Xapian::Utf8Iterator it(word); it != Xapian::Utf8Iterator(); ++it) {
+		chars++;
+		switch (Xapian::Unicode::get_category(*it)) {
+		case Xapian::Unicode::UPPERCASE_LETTER:
+		case Xapian::Unicode::LOWERCASE_LETTER:
+		case Xapian::Unicode::TITLECASE_LETTER:
+		case Xapian::Unicode::MODIFIER_LETTER:
+		case Xapian::Unicode::OTHER_LETTER:
+			letter = true;
+			break;
+		default:
+			break;
+		}
+	}
+	return chars >= 2 && letter && !lang.stopper(word);
+}
+
+/* Up to XS_COMPLETE_SCAN words from the term dictionary that start with
+ * prefix (folded), each with the number of documents holding it. */
+std::vector<candidate> scan(const Xapian::Database &db, const std::string &prefix,
+                            const language &lang)
+{
+	std::vector<candidate> words;
+	size_t seen = 0;
+	for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
+		if (++seen > XS_COMPLETE_SCAN)
+			break;
+		std::string word = *t;
+		if (worth_offering(word, lang))
+			words.push_back({word, t.get_termfreq(), 0});
+	}
+	/* Title words, merged into the list (both are in term order).  A
+	 * title word past the end of a cut-off word scan is added with its
+	 * document count unknown for now. */
+	const std::string title_prefix = "S" + prefix;
+	std::vector<candidate> title_only;
+	auto w = words.begin();
+	seen = 0;
+	for (auto t = db.allterms_begin(title_prefix); t != db.allterms_end(title_prefix); ++t) {
+		if (++seen > XS_COMPLETE_SCAN)
+			break;
+		std::string word = (*t).substr(1);
+		while (w != words.end() && w->word < word)
+			++w;
+		if (w != words.end() && w->word == word)
+			w->title_freq = t.get_termfreq();
+		else if (worth_offering(word, lang))
+			title_only.push_back({word, 0, t.get_termfreq()});
+	}
+	words.insert(words.end(), title_only.begin(), title_only.end());
+	return words;
+}
+
+/* Best first: words that occur in titles before words that don't, each
+ * by the number of documents with them; ties alphabetically, so the order
+ * is stable.  A word whose count is not known yet ranks by its titles,
+ * the least it can have. */
+bool better(const candidate &a, const candidate &b)
+{
+	if ((a.title_freq > 0) != (b.title_freq > 0))
+		return a.title_freq > 0;
+	Xapian::doccount fa = a.freq ? a.freq : a.title_freq;
+	Xapian::doccount fb = b.freq ? b.freq : b.title_freq;
+	if (fa != fb)
+		return fa > fb;
+	return a.word < b.word;
+}
+
+/* The completions to report, best first, at most max of them. */
+std::vector<candidate> complete(const Xapian::Database &db, const std::string &prefix,
+                                const language &lang, size_t max)
+{
+	std::vector<candidate> words = scan(db, prefix, lang);
+	std::sort(words.begin(), words.end(), better);
+	/* Inflections of one word ("zwembad", "zwembaden") are one
+	 * suggestion: the best of them stands for the rest. */
+	std::unordered_set<std::string> stems;
+	std::vector<candidate> out;
+	for (candidate &c : words) {
+		if (out.size() >= max)
+			break;
+		if (!stems.insert(lang.stem(c.word)).second)
+			continue;
+		if (!c.freq)
+			c.freq = db.get_termfreq(c.word);
+		out.push_back(std::move(c));
+	}
+	return out;
+}
+
+} // namespace
+
+extern "C" {
+
+xs_status xs_db_complete(xs_db *db, const char *prefix, const char *lang, size_t max,
+                         xs_complete_cb cb, void *ctx, char **err)
+{
+	try {
+		if (!lang)
+			lang = "nl";
+		const language *l = language_for(lang);
+		if (!l || !*lang)
+			return invalid(err, std::string("unknown language '") + lang + "'");
+		/* Word terms are lowercase and carry no prefix; an empty prefix
+		 * would scan the prefixed terms (filters, ids) instead. */
+		const std::string folded = Xapian::Unicode::tolower(prefix ? prefix : "");
+		if (folded.empty() || max == 0)
+			return XS_OK;
+		std::vector<candidate> words;
+		try {
+			words = complete(db->db, folded, *l, max);
+		} catch (const Xapian::DatabaseModifiedError &) {
+			/* The writer moved on past our snapshot: reopen, retry once. */
+			db->db.reopen();
+			words = complete(db->db, folded, *l, max);
+		}
+		/* Called only once the words are known, so a retry never calls
+		 * back twice and cb never runs with an exception in flight. */
+		for (const candidate &c : words)
+			cb(ctx, c.word.c_str(), c.freq);
+		return XS_OK;
+	} catch (...) {
+		return fail(err);
+	}
+}
+
+} // extern "C"
