@@ -308,8 +308,8 @@ xs_status xs_results_snippet(const xs_results *r, const char *text, size_t len, 
  * folded), best first: words that occur in titles before words that
  * don't, each by freq, the number of documents with the word.  Of the
  * words sharing a stem in lang's stemmer ("nl", "en"; NULL: "nl") only the
- * best is offered, and its stop words, one-letter words and words without
- * a letter are left out.  Each of the two dictionary scans
+ * best is offered.  Stop words (of every language: the vocabulary is
+ * shared), one-letter words and words without a letter are left out.  Each of the two dictionary scans
  * (words, title words) stops after XS_COMPLETE_SCAN terms, so with a very
  * short prefix on a large index words late in the alphabet are not seen.
  * word is borrowed for the call.  An empty prefix completes nothing.

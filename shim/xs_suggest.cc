@@ -32,10 +32,14 @@ struct candidate {
 /*
  * Whether a word is worth offering.  One-letter words, numbers and codes
  * without a letter ("366", "2024") and stop words would crowd out the
- * words people search for.
+ * words people search for.  The vocabulary is shared by every language in
+ * the index, so the stop words of each language are left out, not only
+ * those of the language asked for ("and" in a Dutch shop with English
+ * pages).
  */
-bool worth_offering(const std::string &word, const language &lang)
+bool worth_offering(const std::string &word)
 {
+	static const char *const langs[] = {"nl", "en"};
 	size_t chars = 0;
 	bool letter = false;
 	for (Xapian::Utf8Iterator it(word); it != Xapian::Utf8Iterator(); ++it) {
@@ -52,13 +56,17 @@ bool worth_offering(const std::string &word, const language &lang)
 			break;
 		}
 	}
-	return chars >= 2 && letter && !lang.stopper(word);
+	if (chars < 2 || !letter)
+		return false;
+	for (const char *code : langs)
+		if (language_for(code)->stopper(word))
+			return false;
+	return true;
 }
 
 /* Up to XS_COMPLETE_SCAN words from the term dictionary that start with
  * prefix (folded), each with the number of documents holding it. */
-std::vector<candidate> scan(const Xapian::Database &db, const std::string &prefix,
-                            const language &lang)
+std::vector<candidate> scan(const Xapian::Database &db, const std::string &prefix)
 {
 	std::vector<candidate> words;
 	size_t seen = 0;
@@ -66,7 +74,7 @@ std::vector<candidate> scan(const Xapian::Database &db, const std::string &prefi
 		if (++seen > XS_COMPLETE_SCAN)
 			break;
 		std::string word = *t;
-		if (worth_offering(word, lang))
+		if (worth_offering(word))
 			words.push_back({word, t.get_termfreq(), 0});
 	}
 	/* Title words, merged into the list (both are in term order).  A
@@ -84,7 +92,7 @@ std::vector<candidate> scan(const Xapian::Database &db, const std::string &prefi
 			++w;
 		if (w != words.end() && w->word == word)
 			w->title_freq = t.get_termfreq();
-		else if (worth_offering(word, lang))
+		else if (worth_offering(word))
 			title_only.push_back({word, 0, t.get_termfreq()});
 	}
 	words.insert(words.end(), title_only.begin(), title_only.end());
@@ -110,7 +118,7 @@ bool better(const candidate &a, const candidate &b)
 std::vector<candidate> complete(const Xapian::Database &db, const std::string &prefix,
                                 const language &lang, size_t max)
 {
-	std::vector<candidate> words = scan(db, prefix, lang);
+	std::vector<candidate> words = scan(db, prefix);
 	std::sort(words.begin(), words.end(), better);
 	/* Inflections of one word ("zwembad", "zwembaden") are one
 	 * suggestion: the best of them stands for the rest. */

@@ -429,7 +429,7 @@ START_TEST(test_complete)
 	ck_assert_int_eq(xs_db_open(dir, XS_DB_WRITE, &db, &err), XS_OK);
 	add_titled(db, "a", "Zwembad vullen", "Zwemmen in het zwembad met zwembandjes en zwemvest.");
 	add_titled(db, "b", "Zwembaden kopen", "Zwemmen en nog eens zwemmen, wel welkom.");
-	add_titled(db, "c", "Zwemvest", "Zwemmen, zwembandjes, z 2024 welkom.");
+	add_titled(db, "c", "Zwemvest", "Zwemmen, zwembandjes, z 2024 welkom, and andere.");
 	add_titled(db, "d", "Zwembaden legen", "Zwemmen met een zwemvest.");
 	ck_assert_int_eq(xs_db_commit(db, &err), XS_OK);
 
@@ -455,10 +455,14 @@ START_TEST(test_complete)
 	ck_assert_uint_eq(c->n, 1);
 	ck_assert_str_eq(c->words[0], "zwemvest");
 
-	/* No stop words ("wel"), one-letter words ("z") or numbers. */
+	/* No stop words of any language ("wel", "and"), one-letter words
+	 * ("z") or numbers. */
 	c = complete(db, "we", 10);
 	ck_assert_uint_eq(c->n, 1);
 	ck_assert_str_eq(c->words[0], "welkom");
+	c = complete(db, "an", 10);
+	ck_assert_uint_eq(c->n, 1);
+	ck_assert_str_eq(c->words[0], "andere");
 	ck_assert_uint_eq(complete(db, "z", 10)->n, 4);
 	ck_assert_str_eq(complete(db, "z", 10)->words[0], "zwemvest");
 	ck_assert_uint_eq(complete(db, "20", 10)->n, 0);
