@@ -43,8 +43,13 @@ bool worth_offering(const std::string &word)
 	size_t chars = 0;
 	bool letter = false;
 	for (Xapian::Utf8Iterator it(word); it != Xapian::Utf8Iterator(); ++it) {
+		unsigned ch = *it;
 		chars++;
-		switch (Xapian::Unicode::get_category(*it)) {
+		if (ch < 0x80) {
+			letter = letter || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+			continue;
+		}
+		switch (Xapian::Unicode::get_category(ch)) {
 		case Xapian::Unicode::UPPERCASE_LETTER:
 		case Xapian::Unicode::LOWERCASE_LETTER:
 		case Xapian::Unicode::TITLECASE_LETTER:
@@ -69,33 +74,33 @@ bool worth_offering(const std::string &word)
 std::vector<candidate> scan(const Xapian::Database &db, const std::string &prefix)
 {
 	std::vector<candidate> words;
+	words.reserve(XS_COMPLETE_SCAN);
 	size_t seen = 0;
 	for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
 		if (++seen > XS_COMPLETE_SCAN)
 			break;
-		std::string word = *t;
-		if (worth_offering(word))
-			words.push_back({word, t.get_termfreq(), 0});
+		words.push_back({*t, t.get_termfreq(), 0});
 	}
 	/* Title words, merged into the list (both are in term order).  A
 	 * title word past the end of a cut-off word scan is added with its
 	 * document count unknown for now. */
 	const std::string title_prefix = "S" + prefix;
-	std::vector<candidate> title_only;
-	auto w = words.begin();
+	const size_t scanned = words.size();
+	size_t w = 0;
 	seen = 0;
 	for (auto t = db.allterms_begin(title_prefix); t != db.allterms_end(title_prefix); ++t) {
 		if (++seen > XS_COMPLETE_SCAN)
 			break;
-		std::string word = (*t).substr(1);
-		while (w != words.end() && w->word < word)
+		const std::string term = *t;
+		int cmp = -1;
+		while (w < scanned && (cmp = words[w].word.compare(0, std::string::npos, term, 1,
+		                                                    std::string::npos)) < 0)
 			++w;
-		if (w != words.end() && w->word == word)
-			w->title_freq = t.get_termfreq();
-		else if (worth_offering(word))
-			title_only.push_back({word, 0, t.get_termfreq()});
+		if (w < scanned && cmp == 0)
+			words[w].title_freq = t.get_termfreq();
+		else
+			words.push_back({term.substr(1), 0, t.get_termfreq()});
 	}
-	words.insert(words.end(), title_only.begin(), title_only.end());
 	return words;
 }
 
@@ -119,15 +124,18 @@ std::vector<candidate> complete(const Xapian::Database &db, const std::string &p
                                 const language &lang, size_t max)
 {
 	std::vector<candidate> words = scan(db, prefix);
-	std::sort(words.begin(), words.end(), better);
+	/* Only the first few in order are wanted, out of thousands with a
+	 * short prefix: a heap gives them without sorting the rest. */
+	auto worse = [](const candidate &a, const candidate &b) { return better(b, a); };
+	std::make_heap(words.begin(), words.end(), worse);
 	/* Inflections of one word ("zwembad", "zwembaden") are one
 	 * suggestion: the best of them stands for the rest. */
 	std::unordered_set<std::string> stems;
 	std::vector<candidate> out;
-	for (candidate &c : words) {
-		if (out.size() >= max)
-			break;
-		if (!stems.insert(lang.stem(c.word)).second)
+	for (auto end = words.end(); end != words.begin() && out.size() < max; --end) {
+		std::pop_heap(words.begin(), end, worse);
+		candidate &c = *(end - 1);
+		if (!worth_offering(c.word) || !stems.insert(lang.stem(c.word)).second)
 			continue;
 		if (!c.freq)
 			c.freq = db.get_termfreq(c.word);
