@@ -50,6 +50,8 @@ void http_stop(struct server *srv);
 
 /* GET /search */
 void search_handle(struct request *req, struct reply *r);
+/* GET /suggest */
+void suggest_handle(struct request *req, struct reply *r);
 
 /* ---- params.c: query-string checks shared by the endpoints. */
 
