@@ -87,6 +87,15 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *r)
 	return ret;
 }
 
+/* The endpoints: all read the index, all answer GET (and HEAD). */
+static const struct {
+	const char *path;
+	void (*handle)(struct request *req, struct reply *r);
+} routes[] = {
+	{"/search", search_handle},
+	{"/suggest", suggest_handle},
+};
+
 static void route(struct request *req, struct reply *r)
 {
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
@@ -94,7 +103,9 @@ static void route(struct request *req, struct reply *r)
 		            "method %s is not allowed on %s", req->method, req->path);
 		return;
 	}
-	if (strcmp(req->path, "/search") == 0) {
+	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+		if (strcmp(req->path, routes[i].path) != 0)
+			continue;
 		char *err = NULL;
 		req->db = thread_db(req->srv, &err);
 		if (!req->db) {
@@ -103,7 +114,7 @@ static void route(struct request *req, struct reply *r)
 			xs_free(err);
 			return;
 		}
-		search_handle(req, r);
+		routes[i].handle(req, r);
 		return;
 	}
 	reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint: %s", req->path);

@@ -31,90 +31,65 @@ struct params {
 	json_t *brands, *avails, *audiences;
 	double price_min, price_max;
 	const char *sort;
-	struct reply *r;            /* where the first error goes */
-	bool failed;
+	struct param_check check; /* where the first error goes */
 };
-
-static bool one_of(const char *v, const char *const *allowed)
-{
-	for (; *allowed; allowed++)
-		if (strcmp(v, *allowed) == 0)
-			return true;
-	return false;
-}
-
-static void param_fail(struct params *p, const char *fmt, const char *key, const char *extra)
-{
-	if (p->failed)
-		return;
-	p->failed = true;
-	reply_error(p->r, MHD_HTTP_BAD_REQUEST, "bad_request", fmt, key, extra);
-}
 
 static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind, const char *key,
                                 const char *value)
 {
 	static const char *const types[] = {"faq", "manual", "product", "page", NULL};
-	static const char *const langs[] = {"nl", "en", NULL};
 	struct params *p = cls;
+	struct param_check *pc = &p->check;
 	(void)kind;
-	if (p->failed)
+	if (pc->failed)
 		return MHD_NO;
 	if (!value)
 		value = "";
-	if (!utf8_valid(key, strlen(key), NULL) || !utf8_valid(value, strlen(value), NULL)) {
-		param_fail(p, "parameter '%s' is not valid UTF-8%s", utf8_valid(key, strlen(key), NULL) ? key : "?", "");
+	if (!param_utf8(pc, key, value))
 		return MHD_NO;
-	}
 	if (strcmp(key, "q") == 0) {
-		if (strlen(value) > SEARCHD_MAX_QUERY)
-			param_fail(p, "parameter '%s' is longer than %s bytes", key, "1000");
-		p->q = value;
+		param_query(pc, key, value, &p->q);
 	} else if (strcmp(key, "limit") == 0) {
-		if (!parse_long(value, 1, SEARCHD_MAX_LIMIT, &p->limit))
-			param_fail(p, "parameter '%s' must be a whole number from 1 to %s", key, "100");
+		param_long(pc, key, value, 1, SEARCHD_MAX_LIMIT, &p->limit);
 	} else if (strcmp(key, "offset") == 0) {
-		if (!parse_long(value, 0, SEARCHD_MAX_OFFSET, &p->offset))
-			param_fail(p, "parameter '%s' must be a whole number from 0 to %s", key, "10000");
+		param_long(pc, key, value, 0, SEARCHD_MAX_OFFSET, &p->offset);
 	} else if (strcmp(key, "type") == 0) {
-		if (!one_of(value, types))
-			param_fail(p, "parameter '%s' must be one of %s", key, "faq, manual, product, page");
+		if (!param_one_of(value, types))
+			param_fail(pc, "parameter '%s' must be one of %s", key, "faq, manual, product, page");
 		json_array_append_new(p->types, json_string(value));
 	} else if (strcmp(key, "category") == 0) {
 		if (!*value || strlen(value) > 200)
-			param_fail(p, "parameter '%s' must be 1 to %s bytes", key, "200");
+			param_fail(pc, "parameter '%s' must be 1 to %s bytes", key, "200");
 		json_array_append_new(p->categories, json_string(value));
 	} else if (strcmp(key, "brand") == 0 || strcmp(key, "availability") == 0) {
 		if (!*value || strlen(value) > 200)
-			param_fail(p, "parameter '%s' must be 1 to %s bytes", key, "200");
+			param_fail(pc, "parameter '%s' must be 1 to %s bytes", key, "200");
 		json_array_append_new(key[0] == 'b' ? p->brands : p->avails, json_string(value));
 	} else if (strcmp(key, "audience") == 0) {
 		static const char *const audiences[] = {"presale", "aftersale", NULL};
-		if (!one_of(value, audiences))
-			param_fail(p, "parameter '%s' must be one of %s", key, "presale, aftersale");
+		if (!param_one_of(value, audiences))
+			param_fail(pc, "parameter '%s' must be one of %s", key, "presale, aftersale");
 		json_array_append_new(p->audiences, json_string(value));
 	} else if (strcmp(key, "price_min") == 0 || strcmp(key, "price_max") == 0) {
 		double v;
 		if (!parse_double(value, &v) || v < 0 || v > 1e12)
-			param_fail(p, "parameter '%s' must be a number from 0 to %s", key, "1e12");
+			param_fail(pc, "parameter '%s' must be a number from 0 to %s", key, "1e12");
 		else if (strcmp(key, "price_min") == 0)
 			p->price_min = v;
 		else
 			p->price_max = v;
 	} else if (strcmp(key, "sort") == 0) {
 		static const char *const sorts[] = {"relevance", "price_asc", "price_desc", "newest", NULL};
-		if (!one_of(value, sorts))
-			param_fail(p, "parameter '%s' must be one of %s", key,
+		if (!param_one_of(value, sorts))
+			param_fail(pc, "parameter '%s' must be one of %s", key,
 			           "relevance, price_asc, price_desc, newest");
 		p->sort = value;
 	} else if (strcmp(key, "lang") == 0) {
-		if (!one_of(value, langs))
-			param_fail(p, "parameter '%s' must be one of %s", key, "nl, en");
-		p->lang = value;
+		param_lang(pc, key, value, &p->lang);
 	} else {
-		param_fail(p, "unknown parameter '%s'%s", key, "");
+		param_fail(pc, "unknown parameter '%s'", key);
 	}
-	return p->failed ? MHD_NO : MHD_YES;
+	return pc->failed ? MHD_NO : MHD_YES;
 }
 
 /* Add filter terms prefix+value (lowercased) for every value in arr. */
@@ -255,7 +230,7 @@ void search_handle(struct request *req, struct reply *r)
 	                   .audiences = json_array(),
 	                   .price_min = -HUGE_VAL,
 	                   .price_max = HUGE_VAL,
-	                   .r = r};
+	                   .check = {r, false}};
 	json_t *facet_counts = NULL;
 	xs_query *q = NULL;
 	xs_results *res = NULL;
@@ -263,7 +238,7 @@ void search_handle(struct request *req, struct reply *r)
 	double start = now_seconds();
 
 	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, on_param, &p);
-	if (p.failed)
+	if (p.check.failed)
 		goto out;
 	if (!p.q) {
 		reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "missing parameter 'q'");

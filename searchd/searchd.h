@@ -50,6 +50,31 @@ void http_stop(struct server *srv);
 
 /* GET /search */
 void search_handle(struct request *req, struct reply *r);
+/* GET /suggest */
+void suggest_handle(struct request *req, struct reply *r);
+
+/* ---- params.c: query-string checks shared by the endpoints. */
+
+/* Where an endpoint's parameter checks put the first error. */
+struct param_check {
+	struct reply *r;
+	bool failed;
+};
+
+/* Refuse the request with 400 bad_request and this message; only the
+ * first failure is kept, later ones are ignored. */
+void param_fail(struct param_check *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Whether v is one of the NULL-terminated list allowed. */
+bool param_one_of(const char *v, const char *const *allowed);
+/* True when key and value are valid UTF-8; fails pc when not. */
+bool param_utf8(struct param_check *pc, const char *key, const char *value);
+/* The checks of the parameters that mean the same everywhere; each fails
+ * pc when value is bad.  q: at most SEARCHD_MAX_QUERY bytes.  A whole
+ * number in [min, max].  lang: nl or en.  *out borrows value. */
+void param_query(struct param_check *pc, const char *key, const char *value, const char **out);
+void param_long(struct param_check *pc, const char *key, const char *value, long min, long max,
+                long *out);
+void param_lang(struct param_check *pc, const char *key, const char *value, const char **out);
 
 /* The thread's read-only handle, opened on first use and brought up to
  * date; NULL with *err when the index cannot be opened. */

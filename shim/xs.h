@@ -310,6 +310,29 @@ const char *xs_results_correction(const xs_results *r);
 xs_status xs_results_snippet(const xs_results *r, const char *text, size_t len, const char *lang,
                              size_t length, char **out, char **err);
 
+/* ----------------------------------------------------------- suggest */
+
+/* How many dictionary terms xs_db_complete looks at, at most, per scan. */
+#define XS_COMPLETE_SCAN 2000
+
+/*
+ * Complete a word being typed from the index's own vocabulary.  Calls
+ * cb(ctx, word, freq) for up to max words that start with prefix (case
+ * folded), best first: words that occur in titles before words that
+ * don't, each by freq, the number of documents with the word.  Of the
+ * words sharing a stem in lang's stemmer ("nl", "en"; NULL: "nl") only the
+ * best is offered.  Stop words (of every language: the vocabulary is
+ * shared), one-letter words and words without a letter are left out.  Each of the two dictionary scans
+ * (words, title words) stops after XS_COMPLETE_SCAN terms, so with a very
+ * short prefix on a large index words late in the alphabet are not seen.
+ * word is borrowed for the call.  An empty prefix completes nothing.
+ * XS_OK, XS_ERR_INVALID (unknown lang), XS_ERR_MODIFIED (still moving
+ * after a reopen and retry), XS_ERR_NETWORK.
+ */
+typedef void (*xs_complete_cb)(void *ctx, const char *word, unsigned long freq);
+xs_status xs_db_complete(xs_db *db, const char *prefix, const char *lang, size_t max,
+                         xs_complete_cb cb, void *ctx, char **err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -591,7 +591,7 @@ Xapian::Query compose(const analyzer &an, const std::string &folded, unsigned fl
 		 * that "groen" is not outweighed by "groene" and "groenten". */
 		bool is_word = an.word_freq(w) > 0;
 		std::vector<Xapian::Query> forms{an.word_query(w)};
-		if (partial && !is_word)
+		if (partial && (!is_word || !plain))
 			forms.push_back(an.completions(w));
 		else if (partial && plain)
 			alts.push_back(scaled(an.completions(w), W_COMPLETION));
@@ -600,7 +600,7 @@ Xapian::Query compose(const analyzer &an, const std::string &folded, unsigned fl
 			continue;
 		}
 		if (!plain) {
-			words.push_back(forms[0]);
+			words.emplace_back(Xapian::Query::OP_SYNONYM, forms.begin(), forms.end());
 			continue;
 		}
 		std::vector<Xapian::Query> syns = synonym_queries({w});

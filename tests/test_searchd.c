@@ -2,10 +2,10 @@
  * test_searchd.c - end to end: the real indexer indexes content/, the real
  * searchd serves it on a free loopback port, and the tests check what a
  * shop's search bar and its integrations see: ranked hits, snippets,
- * product fields, deep links, filters, paging, JSON errors with the right
- * status, concurrency, and start-up errors.
+ * product fields, deep links, filters, paging, suggestions while typing,
+ * JSON errors with the right status, concurrency, and start-up errors.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* strcasestr */
 #include <check.h>
 #include <curl/curl.h>
 #include <pthread.h>
@@ -342,6 +342,179 @@ START_TEST(test_typo_is_corrected)
 }
 END_TEST
 
+/* The texts of a /suggest reply's suggestions, after checking they are
+ * distinct and each starts with start. */
+static json_t *suggestions(json_t *body, const char *start)
+{
+	json_t *list = json_object_get(body, "suggestions");
+	ck_assert_msg(json_is_array(list), "no suggestions array");
+	size_t i, j;
+	json_t *a, *b;
+	json_array_foreach(list, i, a) {
+		ck_assert_msg(strncmp(str(a, "text"), start, strlen(start)) == 0, "'%s' does not start with '%s'",
+		              str(a, "text"), start);
+		ck_assert_msg(json_integer_value(json_object_get(a, "freq")) > 0, "no freq for '%s'",
+		              str(a, "text"));
+		json_array_foreach(list, j, b)
+			ck_assert_msg(i == j || strcmp(str(a, "text"), str(b, "text")) != 0, "'%s' twice",
+			              str(a, "text"));
+	}
+	return list;
+}
+
+static const char *suggestion(json_t *body, size_t i)
+{
+	return str(json_array_get(json_object_get(body, "suggestions"), i), "text");
+}
+
+START_TEST(test_suggest_completes_the_last_word)
+{
+	json_t *b = NULL;
+	ck_assert_int_eq(tu_get(&srv, "/suggest", &b, "q", "zwemb", NULL), 200);
+	ck_assert_str_eq(str(b, "query"), "zwemb");
+	ck_assert(json_is_number(json_object_get(b, "took_ms")));
+	json_t *list = suggestions(b, "zwemb");
+	ck_assert_uint_gt(json_array_size(list), 1);
+	ck_assert_uint_le(json_array_size(list), 8);
+	ck_assert_str_eq(suggestion(b, 0), "zwembad");
+	/* One stem, one suggestion: zwembaden gives way to zwembad. */
+	for (size_t i = 0; i < json_array_size(list); i++)
+		ck_assert_str_ne(suggestion(b, i), "zwembaden");
+	/* Titles that start with it, a pool product among them, with what a
+	 * suggestion list shows of a product. */
+	json_t *titles = json_object_get(b, "titles");
+	ck_assert_uint_gt(json_array_size(titles), 0);
+	ck_assert_uint_le(json_array_size(titles), 8);
+	bool product = false;
+	size_t i;
+	json_t *t;
+	json_array_foreach(titles, i, t) {
+		ck_assert_msg(*str(t, "id") && *str(t, "url") && *str(t, "type"), "incomplete title");
+		ck_assert_msg(strcasestr(str(t, "title"), "zwemb") != NULL, "title '%s'", str(t, "title"));
+		ck_assert_ptr_null(json_object_get(t, "body"));
+		if (strcmp(str(t, "type"), "product") == 0) {
+			product = product || strcasestr(str(t, "title"), "zwembad") != NULL;
+			ck_assert_msg(num(t, "price") > 0, "product '%s' without a price", str(t, "id"));
+			ck_assert_msg(*str(t, "availability"), "product '%s' without availability", str(t, "id"));
+		} else {
+			ck_assert_ptr_null(json_object_get(t, "price"));
+		}
+	}
+	ck_assert_msg(product, "no pool product among the titles");
+	json_decref(b);
+
+	/* Case is folded; the completion is in the index's form. */
+	ck_assert_int_eq(tu_get(&srv, "/suggest", &b, "q", "WACHTW", NULL), 200);
+	suggestions(b, "wachtw");
+	ck_assert_str_eq(suggestion(b, 0), "wachtwoord");
+	json_decref(b);
+
+	/* Several words: the last one is completed, the rest kept as typed. */
+	ck_assert_int_eq(tu_get(&srv, "/suggest", &b, "q", "zandfilter terugs", NULL), 200);
+	suggestions(b, "zandfilter terugs");
+	ck_assert_str_eq(suggestion(b, 0), "zandfilter terugspoelen");
+	ck_assert_uint_gt(json_array_size(json_object_get(b, "titles")), 0);
+	json_decref(b);
+	/* Titles with every word typed come before those with some. */
+	ck_assert_int_eq(tu_get(&srv, "/suggest", &b, "q", "zwembad vul", NULL), 200);
+	ck_assert_str_eq(suggestion(b, 0), "zwembad vullen");
+	ck_assert_str_eq(str(json_array_get(json_object_get(b, "titles"), 0), "title"), "Het zwembad vullen");
+	json_decref(b);
+
+	/* A finished word (a space after it) is not completed; its titles
+	 * still come. */
+	ck_assert_int_eq(tu_get(&srv, "/suggest", &b, "q", "zwembad ", NULL), 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(b, "suggestions")), 0);
+	ck_assert_uint_gt(json_array_size(json_object_get(b, "titles")), 0);
+	json_decref(b);
+
+	/* A one-letter prefix offers words, not numbers or stop words. */
+	ck_assert_int_eq(tu_get(&srv, "/suggest", &b, "q", "d", NULL), 200);
+	list = suggestions(b, "d");
+	ck_assert_uint_eq(json_array_size(list), 8);
+	json_array_foreach(list, i, t) {
+		ck_assert_str_ne(str(t, "text"), "de");
+		ck_assert_str_ne(str(t, "text"), "d");
+	}
+	json_decref(b);
+	ck_assert_int_eq(tu_get(&srv, "/suggest", &b, "q", "3", NULL), 200);
+	json_array_foreach(json_object_get(b, "suggestions"), i, t)
+		ck_assert_msg(strspn(str(t, "text"), "0123456789") < strlen(str(t, "text")), "number '%s'",
+		              str(t, "text"));
+	json_decref(b);
+}
+END_TEST
+
+START_TEST(test_suggest_limit_lang_and_empty)
+{
+	json_t *b = NULL;
+	ck_assert_int_eq(tu_get(&srv, "/suggest", &b, "q", "z", "limit", "1", NULL), 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(b, "suggestions")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(b, "titles")), 1);
+	json_decref(b);
+	ck_assert_int_eq(tu_get(&srv, "/suggest", &b, "q", "z", "limit", "20", NULL), 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(b, "suggestions")), 20);
+	ck_assert_uint_eq(json_array_size(json_object_get(b, "titles")), 20);
+	json_decref(b);
+
+	/* Only titles in the language asked for. */
+	ck_assert_int_eq(tu_get(&srv, "/suggest", &b, "q", "ret", "lang", "en", NULL), 200);
+	size_t i;
+	json_t *t;
+	ck_assert_uint_gt(json_array_size(json_object_get(b, "titles")), 0);
+	json_array_foreach(json_object_get(b, "titles"), i, t)
+		ck_assert_msg(strncmp(str(t, "url"), "en/", 3) == 0, "url %s", str(t, "url"));
+	json_decref(b);
+
+	/* A search bar that was just cleared: nothing to suggest, no error. */
+	static const char *const empty[] = {"", "   "};
+	for (size_t e = 0; e < 2; e++) {
+		ck_assert_int_eq(tu_get(&srv, "/suggest", &b, "q", empty[e], NULL), 200);
+		ck_assert_uint_eq(json_array_size(json_object_get(b, "suggestions")), 0);
+		ck_assert_uint_eq(json_array_size(json_object_get(b, "titles")), 0);
+		json_decref(b);
+	}
+}
+END_TEST
+
+START_TEST(test_suggest_errors)
+{
+	static const char *const bad[] = {
+		"/suggest",                        /* no q */
+		"/suggest?q=zw&limit=0",
+		"/suggest?q=zw&limit=21",
+		"/suggest?q=zw&limit=abc",
+		"/suggest?q=zw&lang=fr",
+		"/suggest?q=zw&type=faq",          /* a /search parameter, unknown here */
+		"/suggest?q=zw&colour=red",
+		"/suggest?q=caf%E9",               /* invalid UTF-8 */
+	};
+	json_t *b = NULL;
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		long code = tu_http(&srv, "GET", bad[i], &b);
+		ck_assert_msg(code == 400, "%s gave %ld", bad[i], code);
+		ck_assert_str_eq(error_code(b), "bad_request");
+		json_decref(b);
+	}
+	ck_assert_int_eq(tu_http(&srv, "GET", "/suggest?q=zw&colour=red", &b), 400);
+	ck_assert_str_eq(str(json_object_get(b, "error"), "message"), "unknown parameter 'colour'");
+	json_decref(b);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "/suggest?q=");
+	for (int i = 0; i < 1001; i++)
+		strbuf_addch(&sb, 'a');
+	ck_assert_int_eq(tu_http(&srv, "GET", sb.buf, &b), 400);
+	ck_assert_msg(strstr(str(json_object_get(b, "error"), "message"), "longer than") != NULL, "message");
+	json_decref(b);
+	strbuf_release(&sb);
+	ck_assert_int_eq(tu_http(&srv, "POST", "/suggest?q=zw", &b), 405);
+	ck_assert_str_eq(error_code(b), "method_not_allowed");
+	json_decref(b);
+	ck_assert_int_eq(tu_http(&srv, "GET", "/suggest?q=zw", &b), 200);
+	json_decref(b);
+}
+END_TEST
+
 static void *hammer(void *arg)
 {
 	(void)arg;
@@ -352,6 +525,11 @@ static void *hammer(void *arg)
 		json_t *b = NULL;
 		long code = tu_get(&srv, "/search", &b, "q", queries[i % 6], NULL);
 		if (code != 200 || !json_is_array(json_object_get(b, "hits")))
+			bad++;
+		json_decref(b);
+		/* Completions use per-thread stemmers too. */
+		code = tu_get(&srv, "/suggest", &b, "q", queries[(i + 1) % 6], NULL);
+		if (code != 200 || json_array_size(json_object_get(b, "suggestions")) == 0)
 			bad++;
 		json_decref(b);
 	}
@@ -562,6 +740,9 @@ int main(void)
 	tcase_add_test(tc, test_tokens_as_typed);
 	tcase_add_test(tc, test_exact_sku_ean_and_name_first);
 	tcase_add_test(tc, test_question_ranks_like_keyword);
+	tcase_add_test(tc, test_suggest_completes_the_last_word);
+	tcase_add_test(tc, test_suggest_limit_lang_and_empty);
+	tcase_add_test(tc, test_suggest_errors);
 	tcase_add_test(tc, test_concurrent_requests);
 	tcase_add_test(tc, test_startup_errors);
 	tcase_add_test(tc, test_sigterm_stops_cleanly);

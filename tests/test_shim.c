@@ -384,6 +384,123 @@ START_TEST(test_transactions)
 }
 END_TEST
 
+/* A document with a title indexed the way docbuild indexes one: as words
+ * and under the title prefix "S". */
+static void add_titled(xs_db *db, const char *uid, const char *title, const char *body)
+{
+	xs_doc *doc = NULL;
+	char *err = NULL;
+	ck_assert_int_eq(xs_doc_new(&doc, &err), XS_OK);
+	ck_assert_int_eq(xs_doc_index_text(doc, title, "nl", "", 5, 0, NULL, &err), XS_OK);
+	ck_assert_int_eq(xs_doc_index_text(doc, title, "nl", "S", 1, 0, NULL, &err), XS_OK);
+	ck_assert_int_eq(xs_doc_index_text(doc, body, "nl", "", 1, 0, NULL, &err), XS_OK);
+	ck_assert_int_eq(xs_db_replace(db, uid, doc, &err), XS_OK);
+	xs_doc_free(doc);
+}
+
+struct completions {
+	size_t n;
+	char words[2100][16];
+	unsigned long freqs[2100];
+};
+
+static void collect(void *ctx, const char *word, unsigned long freq)
+{
+	struct completions *c = ctx;
+	ck_assert_uint_lt(c->n, 2100);
+	snprintf(c->words[c->n], sizeof c->words[c->n], "%s", word);
+	c->freqs[c->n++] = freq;
+}
+
+static struct completions *complete(xs_db *db, const char *prefix, size_t max)
+{
+	static struct completions c;
+	char *err = NULL;
+	c.n = 0;
+	xs_status st = xs_db_complete(db, prefix, "nl", max, collect, &c, &err);
+	ck_assert_msg(st == XS_OK, "complete '%s': %s", prefix, err ? err : "");
+	return &c;
+}
+
+START_TEST(test_complete)
+{
+	xs_db *db = NULL;
+	char *err = NULL;
+	ck_assert_int_eq(xs_db_open(dir, XS_DB_WRITE, &db, &err), XS_OK);
+	add_titled(db, "a", "Zwembad vullen", "Zwemmen in het zwembad met zwembandjes en zwemvest.");
+	add_titled(db, "b", "Zwembaden kopen", "Zwemmen en nog eens zwemmen, wel welkom.");
+	add_titled(db, "c", "Zwemvest", "Zwemmen, zwembandjes, z 2024 welkom, and andere.");
+	add_titled(db, "d", "Zwembaden legen", "Zwemmen met een zwemvest.");
+	ck_assert_int_eq(xs_db_commit(db, &err), XS_OK);
+
+	/* Words in titles first, each group by document count (zwemvest: 3,
+	 * zwembaden: 2; zwemmen: 4, zwembandjes: 2), ties alphabetically;
+	 * zwembad (1) is an inflection of zwembaden and gives way to it.
+	 * Case is folded. */
+	struct completions *c = complete(db, "ZWEm", 10);
+	ck_assert_uint_eq(c->n, 4);
+	ck_assert_str_eq(c->words[0], "zwemvest");
+	ck_assert_uint_eq(c->freqs[0], 3);
+	ck_assert_str_eq(c->words[1], "zwembaden");
+	ck_assert_uint_eq(c->freqs[1], 2);
+	ck_assert_str_eq(c->words[2], "zwemmen");
+	ck_assert_uint_eq(c->freqs[2], 4);
+	ck_assert_str_eq(c->words[3], "zwembandjes");
+	ck_assert_uint_eq(c->freqs[3], 2);
+	c = complete(db, "zwem", 2);
+	ck_assert_uint_eq(c->n, 2);
+	ck_assert_str_eq(c->words[1], "zwembaden");
+	/* A finished word completes to itself. */
+	c = complete(db, "zwemvest", 10);
+	ck_assert_uint_eq(c->n, 1);
+	ck_assert_str_eq(c->words[0], "zwemvest");
+
+	/* No stop words of any language ("wel", "and"), one-letter words
+	 * ("z") or numbers. */
+	c = complete(db, "we", 10);
+	ck_assert_uint_eq(c->n, 1);
+	ck_assert_str_eq(c->words[0], "welkom");
+	c = complete(db, "an", 10);
+	ck_assert_uint_eq(c->n, 1);
+	ck_assert_str_eq(c->words[0], "andere");
+	ck_assert_uint_eq(complete(db, "z", 10)->n, 4);
+	ck_assert_str_eq(complete(db, "z", 10)->words[0], "zwemvest");
+	ck_assert_uint_eq(complete(db, "20", 10)->n, 0);
+	ck_assert_uint_eq(complete(db, "", 10)->n, 0);
+	ck_assert_uint_eq(complete(db, "xyz", 10)->n, 0);
+	ck_assert_uint_eq(complete(db, "zwem", 0)->n, 0);
+	ck_assert_int_eq(xs_db_complete(db, "zwem", "fr", 10, collect, c, &err), XS_ERR_INVALID);
+	ck_assert_ptr_nonnull(err);
+	xs_free(err);
+	err = NULL;
+
+	/* The bound: 2500 words from "qa0000" on fill the first scan, so a
+	 * frequent word after them ("qzz") is not seen with the prefix "q",
+	 * but a title word after them is, and with its true count. */
+	struct strbuf sb = STRBUF_INIT;
+	for (int i = 0; i < 2500; i++)
+		strbuf_addf(&sb, "qa%04d ", i);
+	add_titled(db, "many", "Veel", sb.buf);
+	strbuf_release(&sb);
+	add_titled(db, "q1", "Qzebra", "qzz qzebra");
+	add_titled(db, "q2", "Iets", "qzz qzebra");
+	add_titled(db, "q3", "Anders", "qzz");
+	ck_assert_int_eq(xs_db_commit(db, &err), XS_OK);
+	c = complete(db, "q", 2100);
+	ck_assert_uint_eq(c->n, XS_COMPLETE_SCAN + 1);
+	ck_assert_str_eq(c->words[0], "qzebra");
+	ck_assert_uint_eq(c->freqs[0], 2);
+	for (size_t i = 0; i < c->n; i++)
+		ck_assert_str_ne(c->words[i], "qzz");
+	c = complete(db, "qz", 10);
+	ck_assert_uint_eq(c->n, 2);
+	ck_assert_str_eq(c->words[0], "qzebra");
+	ck_assert_str_eq(c->words[1], "qzz");
+	ck_assert_uint_eq(c->freqs[1], 3);
+	xs_db_close(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("shim");
@@ -400,6 +517,7 @@ int main(void)
 	tcase_add_test(tc, test_reader_follows_writer);
 	tcase_add_test(tc, test_shards);
 	tcase_add_test(tc, test_transactions);
+	tcase_add_test(tc, test_complete);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
