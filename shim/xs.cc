@@ -661,13 +661,7 @@ xs_status xs_db_search(xs_db *db, const xs_query *q, unsigned offset, unsigned l
 		if (limit > 10000)
 			return invalid(err, "limit is larger than 10000");
 		r = new xs_results(db->db);
-		try {
-			run_search(db, q, offset, limit, r);
-		} catch (const Xapian::DatabaseModifiedError &) {
-			/* The writer moved on past our snapshot: reopen, retry once. */
-			db->db.reopen();
-			run_search(db, q, offset, limit, r);
-		}
+		with_retry(db, [&] { run_search(db, q, offset, limit, r); });
 		*out = r;
 		return XS_OK;
 	} catch (...) {

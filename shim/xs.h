@@ -317,8 +317,8 @@ xs_status xs_results_snippet(const xs_results *r, const char *text, size_t len, 
 
 /*
  * Complete a word being typed from the index's own vocabulary.  Calls
- * cb(ctx, word, freq) for up to max words that start with prefix (case
- * folded), best first: words that occur in titles before words that
+ * cb(ctx, word, freq) for up to max words that start with prefix (case and
+ * accents folded), best first: words that occur in titles before words that
  * don't, each by freq, the number of documents with the word.  Of the
  * words sharing a stem in lang's stemmer ("nl", "en"; NULL: "nl") only the
  * best is offered.  Stop words (of every language: the vocabulary is

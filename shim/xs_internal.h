@@ -71,6 +71,21 @@ xs_status fail(char **err);
 /* XS_ERR_INVALID with msg. */
 xs_status invalid(char **err, const std::string &msg);
 
+/*
+ * Run fn() against db; if the writer moved on past db's snapshot
+ * meanwhile (DatabaseModifiedError), reopen and run it once more.
+ * fn must have no effect outside its own result, since it may run twice.
+ */
+template <class F> auto with_retry(xs_db *db, F fn) -> decltype(fn())
+{
+	try {
+		return fn();
+	} catch (const Xapian::DatabaseModifiedError &) {
+		db->db.reopen();
+		return fn();
+	}
+}
+
 struct language {
 	Xapian::Stem stem;
 	Xapian::SimpleStopper stopper;

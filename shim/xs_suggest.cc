@@ -157,19 +157,14 @@ xs_status xs_db_complete(xs_db *db, const char *prefix, const char *lang, size_t
 		const language *l = language_for(lang);
 		if (!l || !*lang)
 			return invalid(err, std::string("unknown language '") + lang + "'");
-		/* Word terms are lowercase and carry no prefix; an empty prefix
+		/* Word terms are folded (lowercase, no accents, as the index
+		 * writes them) and carry no prefix; an empty prefix
 		 * would scan the prefixed terms (filters, ids) instead. */
-		const std::string folded = Xapian::Unicode::tolower(prefix ? prefix : "");
+		const std::string folded = fold(prefix ? prefix : "");
 		if (folded.empty() || max == 0)
 			return XS_OK;
-		std::vector<candidate> words;
-		try {
-			words = complete(db->db, folded, *l, max);
-		} catch (const Xapian::DatabaseModifiedError &) {
-			/* The writer moved on past our snapshot: reopen, retry once. */
-			db->db.reopen();
-			words = complete(db->db, folded, *l, max);
-		}
+		std::vector<candidate> words =
+			with_retry(db, [&] { return complete(db->db, folded, *l, max); });
 		/* Called only once the words are known, so a retry never calls
 		 * back twice and cb never runs with an exception in flight. */
 		for (const candidate &c : words)
