@@ -47,8 +47,8 @@ bool param_utf8(struct param_check *pc, const char *key, const char *value)
 
 void param_query(struct param_check *pc, const char *key, const char *value, const char **out)
 {
-	if (strlen(value) > SEARCHD_MAX_QUERY)
-		param_fail(pc, "parameter '%s' is longer than %d bytes", key, SEARCHD_MAX_QUERY);
+	if (strlen(value) > pc->max_query)
+		param_fail(pc, "parameter '%s' is longer than %zu bytes", key, pc->max_query);
 	*out = value;
 }
 

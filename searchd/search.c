@@ -3,7 +3,7 @@
  *
  * Parameters (all optional but q; unknown ones are refused so that typos
  * in an integration show up at once):
- *   q        the text as typed (<= SEARCHD_MAX_QUERY bytes, UTF-8)
+ *   q        the text as typed (<= max_query bytes, 1000 by default, UTF-8)
  *   limit    hits per page, 1..100 (10)
  *   offset   hits to skip, 0..10000 (0)
  *   type     faq|manual|product|page; repeat for any of several
@@ -230,7 +230,7 @@ void search_handle(struct request *req, struct reply *r)
 	                   .audiences = json_array(),
 	                   .price_min = -HUGE_VAL,
 	                   .price_max = HUGE_VAL,
-	                   .check = {r, false}};
+	                   .check = {r, false, req->srv->cfg.max_query}};
 	json_t *facet_counts = NULL;
 	xs_query *q = NULL;
 	xs_results *res = NULL;
@@ -252,6 +252,7 @@ void search_handle(struct request *req, struct reply *r)
 		flags |= XS_QF_PARTIAL;
 	if (xs_query_new(&q, &err) != XS_OK ||
 	    xs_query_set_text(q, p.q, p.lang ? p.lang : "nl", flags, &err) != XS_OK ||
+	    xs_query_set_time_limit(q, req->srv->cfg.search_time_limit, &err) != XS_OK ||
 	    add_filters(q, VB_PREFIX_TYPE, p.types, &err) != 0 ||
 	    add_filters(q, VB_PREFIX_CATEGORY, p.categories, &err) != 0 ||
 	    add_filters(q, VB_PREFIX_BRAND, p.brands, &err) != 0 ||

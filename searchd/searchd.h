@@ -15,38 +15,115 @@
 
 #include "xs.h"
 
-#define SEARCHD_MAX_QUERY 1000     /* bytes of q */
 #define SEARCHD_MAX_LIMIT 100      /* hits per page */
 #define SEARCHD_MAX_OFFSET 10000
 
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/* config.c: every setting, from the config file and the matching flags. */
+struct config {
+	char *listen, *db, *data, *synonyms;
+	char *admin_key, *search_key; /* NULL: none configured */
+	char **origins;               /* NULL-terminated; NULL: no CORS */
+	unsigned long threads, max_connections, max_query, max_body;
+	double request_timeout, search_time_limit, lock_wait, drain_timeout;
+	char *access_log; /* path, "-" (stdout) or "off" */
+	int log_level;    /* enum log_level */
+};
+void config_init(struct config *cfg);
+void config_release(struct config *cfg);
+/* Set one setting by its file name or flag name; -1 with *err when the
+ * name is unknown or the value bad. */
+int config_set(struct config *cfg, const char *name, const char *value, char **err);
+/* Read a "key = value" file; errors say FILE:LINE. */
+int config_load(struct config *cfg, const char *path, char **err);
+/* VB_ADMIN_KEY / VB_SEARCH_KEY from the environment. */
+void config_env(struct config *cfg);
+/* Fill derived defaults and check what single settings cannot. */
+int config_finish(struct config *cfg, char **err);
+/* "--name ARG   help" lines for --help. */
+void config_usage(FILE *f);
+/* getopt_long entries for every setting (names are new: free()); val
+ * identifies it for config_option_name(). */
+struct option;
+size_t config_options(struct option *out, size_t max);
+const char *config_option_name(int val);
+
+/* What the request's key allows. */
+enum access { ACCESS_PUBLIC, ACCESS_SEARCH, ACCESS_ADMIN };
+
+struct metrics; /* metrics.c */
+struct analytics; /* analytics.c */
+
 struct server {
-	const char *dbpath;
-	unsigned threads;
+	struct config cfg;
 	struct MHD_Daemon *daemon;
+	FILE *access_log;     /* NULL: off */
+	struct metrics *metrics;
+	struct analytics *analytics; /* NULL until analytics are set up */
 };
 
 struct reply {
 	unsigned status;
-	json_t *body; /* owned */
+	json_t *body; /* owned; sent as JSON unless raw is set */
+	char *raw;    /* owned: a non-JSON body (Prometheus text, XML) */
+	size_t raw_len;
+	const char *content_type; /* for raw; static */
+	const char *allow;        /* Allow header for 405 replies; static */
+	unsigned retry_after;     /* seconds; 0: no Retry-After header */
 };
 
 struct request {
 	struct server *srv;
 	struct MHD_Connection *conn;
 	const char *method, *path;
+	const char *arg;  /* the {id} of /documents/{id} and the like, decoded */
+	const char *body; /* the request body, NUL-terminated; NULL when none */
+	size_t body_len;
+	enum access access; /* what its Authorization header allows */
 	xs_db *db; /* the calling thread's handle, reopened for this request */
 };
+
+/* Log a line to stderr when level is within the configured log level. */
+void log_msg(const struct server *srv, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Set an error reply: code is a stable machine name ("bad_request"). */
 void reply_error(struct reply *r, unsigned status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Set the reply to JSON text, or raw bytes with a content type. */
+void reply_raw(struct reply *r, unsigned status, const char *content_type, char *data,
+               size_t len);
+
 /*
- * Start serving on addr (numeric "HOST:PORT"; port 0 picks a free one).
- * Returns 0 and the bound port, or -1 with *err set.
+ * Start serving on srv->cfg.listen (numeric "HOST:PORT"; port 0 picks a
+ * free one).  Returns 0 and the bound port, or -1 with *err set.
  */
-int http_start(struct server *srv, const char *addr, unsigned *port, char **err);
+int http_start(struct server *srv, unsigned *port, char **err);
+/* Stop taking connections, let in-flight requests finish (at most
+ * drain_timeout), then stop.  Returns the requests cut off. */
+unsigned http_drain(struct server *srv);
 void http_stop(struct server *srv);
+
+/* writer.c: the one writer.  Opens the index for writing (waiting up to
+ * lock_wait for another writer such as the batch indexer), runs fn, and
+ * commits when fn returns 0; fn's -1 cancels everything it did.  One
+ * writer at a time within searchd.  Returns 0, or -1 with *err; *locked
+ * tells a lock held elsewhere from other failures. */
+typedef int (*writer_fn)(xs_db *wdb, void *ctx, char **err);
+int writer_run(struct server *srv, writer_fn fn, void *ctx, bool *locked, char **err);
+
+/* metrics.c */
+struct metrics *metrics_new(size_t routes);
+void metrics_free(struct metrics *m);
+void metrics_count(struct metrics *m, size_t route, unsigned status, double seconds);
+/* GET /metrics (Prometheus text) and GET /health. */
+void metrics_handle(struct request *req, struct reply *r);
+void health_handle(struct request *req, struct reply *r);
+/* The routes, for /metrics labels (http.c); i == count is "other". */
+size_t http_route_count(void);
+void http_route_label(size_t i, const char **method, const char **path);
 
 /* GET /search */
 void search_handle(struct request *req, struct reply *r);
@@ -59,6 +136,7 @@ void suggest_handle(struct request *req, struct reply *r);
 struct param_check {
 	struct reply *r;
 	bool failed;
+	size_t max_query; /* param_query's limit: the server's max_query */
 };
 
 /* Refuse the request with 400 bad_request and this message; only the
@@ -69,7 +147,7 @@ bool param_one_of(const char *v, const char *const *allowed);
 /* True when key and value are valid UTF-8; fails pc when not. */
 bool param_utf8(struct param_check *pc, const char *key, const char *value);
 /* The checks of the parameters that mean the same everywhere; each fails
- * pc when value is bad.  q: at most SEARCHD_MAX_QUERY bytes.  A whole
+ * pc when value is bad.  q: at most pc->max_query bytes.  A whole
  * number in [min, max].  lang: nl or en.  *out borrows value. */
 void param_query(struct param_check *pc, const char *key, const char *value, const char **out);
 void param_long(struct param_check *pc, const char *key, const char *value, long min, long max,

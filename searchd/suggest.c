@@ -3,7 +3,7 @@
  * the customer types, asked for on every keystroke.
  *
  * Parameters (unknown ones are refused, as for /search):
- *   q      the text as typed (required; <= SEARCHD_MAX_QUERY bytes, UTF-8)
+ *   q      the text as typed (required; <= max_query bytes, 1000 by default, UTF-8)
  *   limit  suggestions and titles each, 1..SEARCHD_MAX_SUGGEST (8)
  *   lang   nl|en: analyse in that language and offer only titles in it
  *
@@ -184,7 +184,7 @@ static bool several_words(const char *s)
 
 void suggest_handle(struct request *req, struct reply *r)
 {
-	struct params p = {.limit = 8, .check = {r, false}};
+	struct params p = {.limit = 8, .check = {r, false, req->srv->cfg.max_query}};
 	json_t *suggestions = json_array(), *titles = json_array();
 	char *err = NULL;
 	double start = now_seconds();

@@ -150,6 +150,8 @@ void run_search(xs_db *db, const xs_query *q, unsigned offset, unsigned limit, x
 {
 	r->enquire = Xapian::Enquire(db->db);
 	r->enquire.set_query(build_query(db, q, &r->correction));
+	if (q->time_limit > 0)
+		r->enquire.set_time_limit(q->time_limit);
 	if (q->sort_slot >= 0)
 		r->enquire.set_sort_by_value_then_relevance((Xapian::valueno)q->sort_slot,
 		                                            q->sort_desc);
@@ -651,6 +653,14 @@ xs_status xs_query_add_facet(xs_query *q, unsigned slot, char **err)
 	} catch (...) {
 		return fail(err);
 	}
+}
+
+xs_status xs_query_set_time_limit(xs_query *q, double seconds, char **err)
+{
+	if (!(seconds >= 0) || seconds > 3600)
+		return invalid(err, "time limit must be from 0 to 3600 seconds");
+	q->time_limit = seconds;
+	return XS_OK;
 }
 
 xs_status xs_db_search(xs_db *db, const xs_query *q, unsigned offset, unsigned limit,

@@ -249,6 +249,13 @@ xs_status xs_query_set_sort(xs_query *q, int slot, bool descending, char **err);
  */
 xs_status xs_query_add_facet(xs_query *q, unsigned slot, char **err);
 
+/*
+ * Stop looking for better matches after seconds (0: no limit): the hits
+ * found by then are returned, ranked, and counts become estimates.  It
+ * bounds the time a hostile or very broad query can take.
+ */
+xs_status xs_query_set_time_limit(xs_query *q, double seconds, char **err);
+
 /* ----------------------------------------------------------- results */
 
 /*

@@ -39,6 +39,7 @@ struct xs_query {
 	int sort_slot = -1;
 	bool sort_desc = false;
 	std::vector<unsigned> facets;
+	double time_limit = 0; /* seconds; 0: none */
 };
 
 struct xs_results {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -148,27 +149,97 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-long tu_http(const struct tu_server *s, const char *method, const char *path, json_t **json)
+static size_t on_header(char *data, size_t size, size_t n, void *ctx)
+{
+	strbuf_add(ctx, data, size * n);
+	return size * n;
+}
+
+long tu_request(const struct tu_server *s, const struct tu_req *rq, struct tu_resp *out)
 {
 	CURL *c = curl_easy_init();
-	struct strbuf sb;
-	strbuf_init(&sb, 0);
-	char *url = xasprintf("http://127.0.0.1:%u%s", s->port, path);
+	struct strbuf body, head;
+	strbuf_init(&body, 0);
+	strbuf_init(&head, 0);
+	char *url = xasprintf("http://127.0.0.1:%u%s", s->port, rq->path);
 	long code = 0;
+	struct curl_slist *hs = NULL;
+	for (size_t i = 0; rq->headers && rq->headers[i]; i++)
+		hs = curl_slist_append(hs, rq->headers[i]);
+	/* curl would add "Expect: 100-continue" for large bodies. */
+	hs = curl_slist_append(hs, "Expect:");
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hs);
+	if (rq->body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		                 (curl_off_t)(rq->body_len ? rq->body_len : strlen(rq->body)));
+	}
+	if (strcmp(rq->method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &head);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	/* Keep malformed paths as they are: tests send them on purpose. */
 	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	if (curl_easy_perform(c) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	if (json)
-		*json = sb.len ? json_loadb(sb.buf, sb.len, 0, NULL) : NULL;
-	strbuf_release(&sb);
+	if (out) {
+		out->status = code;
+		out->json = body.len ? json_loadb(body.buf, body.len, 0, NULL) : NULL;
+		out->body = strbuf_detach(&body, &out->body_len);
+		out->headers = strbuf_detach(&head, NULL);
+	}
+	strbuf_release(&body);
+	strbuf_release(&head);
+	curl_slist_free_all(hs);
 	free(url);
 	curl_easy_cleanup(c);
+	return code;
+}
+
+void tu_resp_release(struct tu_resp *r)
+{
+	json_decref(r->json);
+	free(r->body);
+	free(r->headers);
+	*r = (struct tu_resp){0};
+}
+
+char *tu_resp_header(const struct tu_resp *r, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *l = r->headers; l && *l;) {
+		const char *end = strchr(l, '\n');
+		if (!end)
+			end = l + strlen(l);
+		if ((size_t)(end - l) > n && strncasecmp(l, name, n) == 0 && l[n] == ':') {
+			const char *v = l + n + 1;
+			while (*v == ' ')
+				v++;
+			const char *e = end;
+			while (e > v && (e[-1] == '\r' || e[-1] == ' '))
+				e--;
+			return xstrndup(v, (size_t)(e - v));
+		}
+		l = *end ? end + 1 : end;
+	}
+	return NULL;
+}
+
+long tu_http(const struct tu_server *s, const char *method, const char *path, json_t **json)
+{
+	struct tu_req rq = {method, path, NULL, NULL, 0};
+	struct tu_resp resp;
+	long code = tu_request(s, &rq, &resp);
+	if (json) {
+		*json = resp.json;
+		resp.json = NULL;
+	}
+	tu_resp_release(&resp);
 	return code;
 }
 

@@ -39,6 +39,27 @@ int tu_server_stop(struct tu_server *s);
  * it is not JSON.
  */
 long tu_http(const struct tu_server *s, const char *method, const char *path, json_t **json);
+/* A request with headers ("Name: value", NULL-terminated; may be NULL)
+ * and a body (NULL: none; body_len 0: strlen). */
+struct tu_req {
+	const char *method, *path;
+	const char *const *headers;
+	const char *body;
+	size_t body_len;
+};
+/* What came back: status (0 on a transport failure), the body as text
+ * and as JSON (NULL when not JSON), and the raw header lines. */
+struct tu_resp {
+	long status;
+	json_t *json;
+	char *body, *headers;
+	size_t body_len;
+};
+long tu_request(const struct tu_server *s, const struct tu_req *rq, struct tu_resp *out);
+void tu_resp_release(struct tu_resp *r);
+/* A response header's value (new: free()), NULL when absent. */
+char *tu_resp_header(const struct tu_resp *r, const char *name);
+
 /* The same for GET with the query parameters url-encoded by libcurl:
  * pairs of key, value, ending with NULL. */
 long tu_get(const struct tu_server *s, const char *path, json_t **json, ...);
