@@ -340,6 +340,53 @@ typedef void (*xs_complete_cb)(void *ctx, const char *word, unsigned long freq);
 xs_status xs_db_complete(xs_db *db, const char *prefix, const char *lang, size_t max,
                          xs_complete_cb cb, void *ctx, char **err);
 
+/* ------------------------------------------------------------ answer */
+
+/* How many words of a text xs_results_coverage weighs, at most. */
+#define XS_COVERAGE_WORDS 32
+
+/*
+ * How much of the meaning of q's text each hit of r matches, in its whole
+ * text and in its title alone, to decide whether the best hit answers a
+ * question.  The text is split into words at blanks (a "quoted phrase" is
+ * one word here); words that are only stop words of q's language are left
+ * out, and so are words past the first XS_COVERAGE_WORDS.  Each word goes
+ * through the query pipeline on its own (stem, synonyms, correction,
+ * compound parts, as q's flags say) and weighs its idf over the whole
+ * index, log(1 + (N - n + 0.5) / (n + 0.5)) for N documents of which n
+ * match it, so a word no document has weighs most.  text[i], 0..1, is the
+ * share of the weight whose words hit i matches; title[i] (title may be
+ * NULL) the share its title matches, as if the title were all its text.
+ * All 0 when the text has no word that counts.  r should come from
+ * xs_db_search(db, q, ...); text and title have room for
+ * xs_results_count(r) numbers.  XS_OK, XS_ERR_MODIFIED (still moving after
+ * a reopen and retry), XS_ERR_NOT_FOUND (a hit was deleted meanwhile),
+ * XS_ERR_NETWORK.
+ */
+xs_status xs_results_coverage(const xs_results *r, xs_db *db, const xs_query *q, double *text,
+                              double *title, char **err);
+
+/* ----------------------------------------------------------- related */
+
+/* How many of a document's terms xs_db_related searches for. */
+#define XS_RELATED_TERMS 20
+
+/*
+ * Documents related to the one whose unique id is uid, by its own text:
+ * Xapian's expand set over that document alone picks its most telling
+ * XS_RELATED_TERMS stemmed words (frequent in it, rare in the index; no
+ * filter, id or title terms), and they are searched as one OR query, the
+ * document itself left out.  q (may be NULL) narrows the related
+ * documents by its filters and ranges and bounds the time by its time
+ * limit; its text is ignored.  Keeps the best limit hits (<= 10000),
+ * ranked; none for a document without text.  *out is new:
+ * xs_results_free(); it borrows db.  XS_OK, XS_ERR_NOT_FOUND (no document
+ * with that uid), XS_ERR_INVALID (empty or overlong uid, limit),
+ * XS_ERR_MODIFIED (still moving after a reopen and retry), XS_ERR_NETWORK.
+ */
+xs_status xs_db_related(xs_db *db, const char *uid, const xs_query *q, unsigned limit,
+                        xs_results **out, char **err);
+
 #ifdef __cplusplus
 }
 #endif
