@@ -63,6 +63,10 @@ static const struct setting {
 	 "one JSON line per request: a file, - for stdout, or off (default -)"},
 	{"log_level", K_LEVEL, offsetof(struct config, log_level), 0, 0, "LEVEL",
 	 "error, warn, info or debug (default info)"},
+	{"public_url", K_STR, offsetof(struct config, public_url), 0, 0, "URL",
+	 "the address browsers reach searchd at, for /opensearch.xml (default: from Host)"},
+	{"site_name", K_STR, offsetof(struct config, site_name), 0, 0, "NAME",
+	 "the shop's name in a browser's search bar, at most 16 characters (default vraagbaak)"},
 };
 #define NSETTINGS (sizeof settings / sizeof *settings)
 
@@ -83,6 +87,7 @@ void config_init(struct config *cfg)
 	cfg->lock_wait = 5;
 	cfg->drain_timeout = 10;
 	cfg->log_level = LOG_INFO;
+	cfg->site_name = xstrdup("vraagbaak");
 }
 
 static void list_free(char **list)
@@ -257,6 +262,8 @@ int config_finish(struct config *cfg, char **err)
 		return vb_error(err, "admin_key is too short: use at least 16 characters");
 	if (cfg->search_key && strlen(cfg->search_key) < 8)
 		return vb_error(err, "search_key is too short: use at least 8 characters");
+	if (opensearch_config_check(cfg, err) != 0)
+		return -1;
 	for (char **o = cfg->origins; o && *o; o++)
 		if (strcmp(*o, "*") != 0 && strncmp(*o, "http://", 7) != 0 &&
 		    strncmp(*o, "https://", 8) != 0)

@@ -45,6 +45,9 @@ static const struct route {
 	{"GET", "/suggest", ACCESS_SEARCH, true, suggest_handle},
 	{"GET", "/health", ACCESS_PUBLIC, false, health_handle},
 	{"GET", "/metrics", ACCESS_PUBLIC, false, metrics_handle},
+	{"GET", "/answer", ACCESS_SEARCH, true, answer_handle},
+	{"GET", "/related/{id}", ACCESS_SEARCH, true, related_handle},
+	{"GET", "/opensearch.xml", ACCESS_PUBLIC, false, opensearch_handle},
 };
 #define NROUTES (sizeof routes / sizeof *routes)
 

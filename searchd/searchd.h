@@ -29,6 +29,8 @@ struct config {
 	double request_timeout, search_time_limit, lock_wait, drain_timeout;
 	char *access_log; /* path, "-" (stdout) or "off" */
 	int log_level;    /* enum log_level */
+	char *public_url; /* http(s)://... the OpenSearch templates use; NULL: from Host */
+	char *site_name;  /* the shop's name for browsers (OpenSearch ShortName) */
 };
 void config_init(struct config *cfg);
 void config_release(struct config *cfg);
@@ -129,6 +131,18 @@ void http_route_label(size_t i, const char **method, const char **path);
 void search_handle(struct request *req, struct reply *r);
 /* GET /suggest */
 void suggest_handle(struct request *req, struct reply *r);
+/* GET /answer (answer.c) */
+void answer_handle(struct request *req, struct reply *r);
+/* GET /related/{id} (related.c) */
+void related_handle(struct request *req, struct reply *r);
+/* GET /opensearch.xml (opensearch.c) */
+void opensearch_handle(struct request *req, struct reply *r);
+/* /suggest?format=opensearch: reply with suggestions and titles (as
+ * /suggest makes them; borrowed) in the OpenSearch suggestions format. */
+void opensearch_suggest_reply(struct request *req, struct reply *r, const char *q,
+                              json_t *suggestions, json_t *titles, size_t limit);
+/* config_finish's check of public_url and site_name. */
+int opensearch_config_check(const struct config *cfg, char **err);
 
 /* ---- params.c: query-string checks shared by the endpoints. */
 

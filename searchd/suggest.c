@@ -32,8 +32,12 @@ struct params {
 	const char *q;
 	long limit;
 	const char *lang;
+	const char *format; /* "json" (NULL) or "opensearch" */
 	struct param_check check;
 };
+
+/* format=opensearch: the OpenSearch suggestions format (opensearch.c). */
+static const char *const formats[] = {"json", "opensearch", NULL};
 
 static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind, const char *key,
                                 const char *value)
@@ -53,6 +57,10 @@ static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind, const char *
 		param_long(pc, key, value, 1, SEARCHD_MAX_SUGGEST, &p->limit);
 	else if (strcmp(key, "lang") == 0)
 		param_lang(pc, key, value, &p->lang);
+	else if (strcmp(key, "format") == 0 && param_one_of(value, formats))
+		p->format = value;
+	else if (strcmp(key, "format") == 0)
+		param_fail(pc, "parameter '%s' must be one of %s", key, "json, opensearch");
 	else
 		param_fail(pc, "unknown parameter '%s'", key);
 	return pc->failed ? MHD_NO : MHD_YES;
@@ -220,6 +228,10 @@ void suggest_handle(struct request *req, struct reply *r)
 		}
 		if (st != XS_OK)
 			goto fail;
+	}
+	if (p.format && strcmp(p.format, "opensearch") == 0) {
+		opensearch_suggest_reply(req, r, p.q, suggestions, titles, (size_t)p.limit);
+		goto out;
 	}
 	r->status = MHD_HTTP_OK;
 	r->body = json_pack("{s:s,s:O,s:O,s:f}", "query", p.q, "suggestions", suggestions, "titles",
