@@ -88,7 +88,8 @@ static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind, const char *
 		param_lang(pc, key, value, &p->lang);
 	} else if (strcmp(key, "session") == 0) {
 		if (!session_valid(value))
-			param_fail(pc, "parameter '%s' must be 1 to %d letters, digits or - _ . :", key,
+			param_fail(pc,
+			           "parameter '%s' must be 1 to %d letters, digits or - _ . :", key,
 			           ANSWER_MAX_SESSION);
 		p->session = value;
 	} else if (strcmp(key, "min_confidence") == 0) {
@@ -171,7 +172,8 @@ static json_t *make_answer(xs_results *res, const struct xs_hit *h, char **err)
 	const char *text = json_string_value(json_object_get(rec, "body"));
 	if (!text)
 		text = "";
-	if (xs_results_snippet(res, text, strlen(text), lang ? lang : "nl", 240, &raw, err) != XS_OK)
+	if (xs_results_snippet(res, text, strlen(text), lang ? lang : "nl", 240, &raw, err) !=
+	    XS_OK)
 		goto out;
 	char *html = snippet_html(raw);
 	out = json_pack("{s:O?,s:O?,s:O?,s:s,s:s}", "id", json_object_get(rec, "id"), "title",
@@ -215,7 +217,8 @@ void answer_handle(struct request *req, struct reply *r)
 	/* A blank question matches every FAQ and is answered by none. */
 	if (p.q[strspn(p.q, " \t\r\n")]) {
 		if (xs_query_new(&q, &err) != XS_OK ||
-		    xs_query_set_text(q, p.q, lang, XS_QF_SPELLING | XS_QF_SYNONYMS, &err) != XS_OK ||
+		    xs_query_set_text(q, p.q, lang, XS_QF_SPELLING | XS_QF_SYNONYMS, &err) !=
+		        XS_OK ||
 		    xs_query_set_time_limit(q, req->srv->cfg.search_time_limit, &err) != XS_OK ||
 		    xs_query_add_filter(q, VB_PREFIX_TYPE, VB_PREFIX_TYPE "faq", &err) != XS_OK ||
 		    xs_query_add_filter(q, VB_PREFIX_LANG, lang_term, &err) != XS_OK)

@@ -26,7 +26,7 @@
 #include "util.h"
 
 #define OPENSEARCH_NS "http://a9.com/-/spec/opensearch/1.1/"
-#define OPENSEARCH_MAX_NAME 16  /* characters: the spec's limit on ShortName */
+#define OPENSEARCH_MAX_NAME 16 /* characters: the spec's limit on ShortName */
 #define OPENSEARCH_MAX_HOST 255
 
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
@@ -64,12 +64,14 @@ static bool base_valid(const char *url)
 int opensearch_config_check(const struct config *cfg, char **err)
 {
 	const char *name = cfg->site_name;
-	if (cfg->public_url &&
-	    (!utf8_valid(cfg->public_url, strlen(cfg->public_url), NULL) ||
-	     !base_valid(cfg->public_url)))
-		return vb_error(err, "public_url '%s' is not an http:// or https:// URL without "
-		                     "a query or fragment", cfg->public_url);
-	if (name && (!utf8_valid(name, strlen(name), NULL) || code_points(name) > OPENSEARCH_MAX_NAME))
+	if (cfg->public_url && (!utf8_valid(cfg->public_url, strlen(cfg->public_url), NULL) ||
+	                        !base_valid(cfg->public_url)))
+		return vb_error(err,
+		                "public_url '%s' is not an http:// or https:// URL without "
+		                "a query or fragment",
+		                cfg->public_url);
+	if (name &&
+	    (!utf8_valid(name, strlen(name), NULL) || code_points(name) > OPENSEARCH_MAX_NAME))
 		return vb_error(err, "site_name must be at most %d characters of UTF-8",
 		                OPENSEARCH_MAX_NAME);
 	for (const char *c = name; c && *c; c++)
@@ -88,7 +90,8 @@ static bool host_valid(const char *host)
 {
 	size_t n = strlen(host);
 	if (n == 0 || n > OPENSEARCH_MAX_HOST ||
-	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != n)
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
+	        n)
 		return false;
 	/* Brackets only around an IPv6 address, first. */
 	const char *close = strchr(host, ']');
@@ -112,7 +115,7 @@ static bool host_valid(const char *host)
 static char *local_address(struct request *req)
 {
 	const union MHD_ConnectionInfo *info =
-		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	    MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct sockaddr_in sa;
 	socklen_t len = sizeof sa;
 	char ip[INET_ADDRSTRLEN];
@@ -132,8 +135,8 @@ static char *base_url(struct request *req)
 			n--;
 		return xstrndup(pub, n);
 	}
-	const char *host = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-	                                               MHD_HTTP_HEADER_HOST);
+	const char *host =
+	    MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	if (host && host_valid(host))
 		return xasprintf("http://%s", host);
 	return local_address(req);
@@ -154,16 +157,14 @@ static int write_url(xmlTextWriterPtr w, const char *type, const char *rel, cons
                      const char *path)
 {
 	char *tmpl = xasprintf("%s%s", base, path);
-	int rc = xmlTextWriterStartElement(w, BAD_CAST "Url") < 0 ||
-	         xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST type) < 0 ||
-	         (rel && xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST rel) < 0) ||
-	         xmlTextWriterWriteAttribute(w, BAD_CAST "method", BAD_CAST "get") < 0 ||
-	         xmlTextWriterWriteAttribute(w, BAD_CAST "template", BAD_CAST tmpl) < 0 ||
-	         xmlTextWriterEndElement(w) < 0
-	             ? -1
-	             : 0;
+	bool failed = xmlTextWriterStartElement(w, BAD_CAST "Url") < 0 ||
+	              xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST type) < 0 ||
+	              (rel && xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST rel) < 0) ||
+	              xmlTextWriterWriteAttribute(w, BAD_CAST "method", BAD_CAST "get") < 0 ||
+	              xmlTextWriterWriteAttribute(w, BAD_CAST "template", BAD_CAST tmpl) < 0 ||
+	              xmlTextWriterEndElement(w) < 0;
 	free(tmpl);
-	return rc;
+	return failed ? -1 : 0;
 }
 
 void opensearch_handle(struct request *req, struct reply *r)
@@ -195,8 +196,8 @@ void opensearch_handle(struct request *req, struct reply *r)
 	    write_url(w, "application/x-suggestions+json", NULL, base,
 	              "/suggest?q={searchTerms}&format=opensearch") < 0 ||
 	    write_url(w, "application/json", NULL, base, "/search?q={searchTerms}") < 0 ||
-	    write_url(w, "application/opensearchdescription+xml", "self", base,
-	              "/opensearch.xml") < 0 ||
+	    write_url(w, "application/opensearchdescription+xml", "self", base, "/opensearch.xml") <
+	        0 ||
 	    xmlTextWriterEndDocument(w) < 0)
 		goto fail;
 	xmlFreeTextWriter(w); /* flushes into buf */
@@ -222,9 +223,7 @@ static bool has_text(json_t *texts, const char *s)
 {
 	size_t i;
 	json_t *t;
-	json_array_foreach(texts, i, t)
-		if (strcasecmp(json_string_value(t), s) == 0)
-			return true;
+	json_array_foreach(texts, i, t) if (strcasecmp(json_string_value(t), s) == 0) return true;
 	return false;
 }
 
@@ -262,9 +261,9 @@ void opensearch_suggest_reply(struct request *req, struct reply *r, const char *
 		words = limit - ntitles;
 	pthread_once(&xml_once, xml_init);
 	for (size_t i = 0; i < nwords && json_array_size(out[0]) < words; i++)
-		add_completion(out, base,
-		               json_string_value(json_object_get(json_array_get(suggestions, i), "text")),
-		               "");
+		add_completion(
+		    out, base,
+		    json_string_value(json_object_get(json_array_get(suggestions, i), "text")), "");
 	for (size_t i = 0; i < ntitles && json_array_size(out[0]) < limit; i++) {
 		json_t *t = json_array_get(titles, i);
 		add_completion(out, base, json_string_value(json_object_get(t, "title")),

@@ -54,9 +54,7 @@ static bool has_id(json_t *list, json_t *id)
 {
 	size_t i;
 	json_t *t;
-	json_array_foreach(list, i, t)
-		if (json_equal(json_object_get(t, "id"), id))
-			return true;
+	json_array_foreach(list, i, t) if (json_equal(json_object_get(t, "id"), id)) return true;
 	return false;
 }
 
@@ -83,9 +81,11 @@ static xs_status add_related(struct request *req, const char *id, const char *la
 			goto out;
 	}
 	/* Every document held may come again: ask for that many more. */
-	if ((st = xs_db_related(req->db, id, q, (unsigned)(limit + (long)have), &res, err)) != XS_OK)
+	if ((st = xs_db_related(req->db, id, q, (unsigned)(limit + (long)have), &res, err)) !=
+	    XS_OK)
 		goto out;
-	for (size_t i = 0; i < xs_results_count(res) && json_array_size(list) < (size_t)limit; i++) {
+	for (size_t i = 0; i < xs_results_count(res) && json_array_size(list) < (size_t)limit;
+	     i++) {
 		struct xs_hit h;
 		json_error_t jerr;
 		if ((st = xs_results_hit(res, i, &h, err)) != XS_OK)
@@ -144,7 +144,8 @@ void related_handle(struct request *req, struct reply *r)
 	if (p.check.failed)
 		goto out;
 	if (!utf8_valid(id, strlen(id), NULL)) {
-		reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "the document id is not valid UTF-8");
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
+		            "the document id is not valid UTF-8");
 		goto out;
 	}
 	st = doc_lang(req, id, &own, &err);

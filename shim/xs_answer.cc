@@ -31,7 +31,8 @@
 #include <string>
 #include <vector>
 
-namespace {
+namespace
+{
 
 using namespace xs_impl;
 
@@ -100,7 +101,8 @@ std::string uid_term_of(const Xapian::Database &db, Xapian::docid did)
 bool field_term(const std::string &term, const char *prefix)
 {
 	size_t n = std::strlen(prefix);
-	return term.size() > n && term.compare(0, n, prefix) == 0 && !(term[n] >= 'A' && term[n] <= 'Z');
+	return term.size() > n && term.compare(0, n, prefix) == 0 &&
+	       !(term[n] >= 'A' && term[n] <= 'Z');
 }
 
 /*
@@ -188,13 +190,14 @@ void coverage(xs_db *db, const xs_query *q, const std::vector<Xapian::docid> &do
 		enquire.set_query(word);
 		/* Exact up to a bound that keeps a common word on a big index
 		 * cheap; beyond it an estimate changes the idf very little. */
-		Xapian::doccount df =
-			enquire.get_mset(0, 0, std::min<Xapian::doccount>(n, 10000)).get_matches_estimated();
+		Xapian::doccount df = enquire.get_mset(0, 0, std::min<Xapian::doccount>(n, 10000))
+		                          .get_matches_estimated();
 		double idf = std::log(1.0 + ((double)n - df + 0.5) / ((double)df + 0.5));
 		total += idf;
 		if (df == 0)
 			continue;
-		for (Xapian::docid did : matching(db->db, Xapian::Query(Xapian::Query::OP_FILTER, word, among), k))
+		for (Xapian::docid did :
+		     matching(db->db, Xapian::Query(Xapian::Query::OP_FILTER, word, among), k))
 			for (size_t d = 0; d < docs.size(); d++)
 				if (docs[d] == did)
 					text[d] += idf;

@@ -18,7 +18,8 @@
 #include <string>
 #include <vector>
 
-namespace {
+namespace
+{
 
 using namespace xs_impl;
 
@@ -30,7 +31,9 @@ using namespace xs_impl;
  * and a question's "hoe" is rare enough to look telling).
  */
 struct telling_terms : Xapian::ExpandDecider {
-	explicit telling_terms(const Xapian::Database &db) : db_(db) {}
+	explicit telling_terms(const Xapian::Database &db) : db_(db)
+	{
+	}
 	bool operator()(const std::string &term) const override
 	{
 		if (term.size() < 2 || term[0] != 'Z' || (term[1] >= 'A' && term[1] <= 'Z'))
@@ -42,7 +45,7 @@ struct telling_terms : Xapian::ExpandDecider {
 		return db_.get_termfreq(term) >= 2;
 	}
 
-private:
+      private:
 	const Xapian::Database &db_;
 };
 
@@ -68,7 +71,7 @@ struct shares_two : Xapian::MatchDecider {
 		return false;
 	}
 
-private:
+      private:
 	std::vector<std::string> terms_;
 };
 
@@ -103,7 +106,8 @@ void related(xs_db *db, const std::string &uid_term, const xs_query *q, unsigned
 		r->enquire.set_time_limit(q->time_limit);
 	r->mset = r->enquire.get_mset(0, limit, 0, nullptr, &shared);
 	for (auto it = r->mset.begin(); it != r->mset.end(); ++it)
-		r->items.push_back({*it, it.get_weight(), it.get_percent(), it.get_document().get_data()});
+		r->items.push_back(
+		    {*it, it.get_weight(), it.get_percent(), it.get_document().get_data()});
 }
 
 } // namespace

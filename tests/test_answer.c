@@ -28,8 +28,8 @@ static void suite_setup(void)
 	dir = tu_tmpdir();
 	db = xasprintf("%s/db", dir);
 	char *indexer = tu_program("indexer");
-	char *cmd = xasprintf("%s --quiet --db '%s' --synonyms content/synonyms.txt content",
-	                      indexer, db);
+	char *cmd =
+	    xasprintf("%s --quiet --db '%s' --synonyms content/synonyms.txt content", indexer, db);
 	char *out = NULL;
 	int st = tu_run(cmd, &out);
 	if (st != 0) {
@@ -117,7 +117,8 @@ START_TEST(test_answer_a_question)
 	ck_assert_str_eq(str(a, "title"), "Hoe kan ik mijn bestelling retourneren?");
 	ck_assert_str_eq(str(a, "url"), "faq/retourneren.html#bestelling-retourneren");
 	/* The whole answer as plain text, and a snippet with the matches. */
-	ck_assert_msg(strstr(str(a, "text"), "30 dagen bedenktijd") != NULL, "text %s", str(a, "text"));
+	ck_assert_msg(strstr(str(a, "text"), "30 dagen bedenktijd") != NULL, "text %s",
+	              str(a, "text"));
 	ck_assert_msg(strstr(str(a, "text"), "retourlabel") != NULL, "text %s", str(a, "text"));
 	ck_assert_ptr_null(strchr(str(a, "text"), '<'));
 	ck_assert_msg(strstr(str(a, "snippet"), "<mark>") != NULL, "snippet %s", str(a, "snippet"));
@@ -149,9 +150,11 @@ END_TEST
 START_TEST(test_answer_none_when_off_topic)
 {
 	static const char *const nl[] = {
-		"wat is de hoofdstad van frankrijk", "kan ik bij jullie een auto huren",
-		"hoe laat is het in tokio", "kan ik een zwembad huren",
-		"wat is het wachtwoord van jullie wifi",
+	    "wat is de hoofdstad van frankrijk",
+	    "kan ik bij jullie een auto huren",
+	    "hoe laat is het in tokio",
+	    "kan ik een zwembad huren",
+	    "wat is het wachtwoord van jullie wifi",
 	};
 	static const char *const en[] = {"what time is it in tokyo", "can i pay my taxes online"};
 	for (size_t i = 0; i < sizeof nl / sizeof *nl + sizeof en / sizeof *en; i++) {
@@ -160,7 +163,8 @@ START_TEST(test_answer_none_when_off_topic)
 		json_t *b = ask(q, dutch ? "nl" : "en");
 		ck_assert_msg(json_is_null(json_object_get(b, "answer")), "'%s' answered by %s", q,
 		              answer_id(b));
-		ck_assert_msg(num(b, "confidence") < 0.5, "'%s': confidence %f", q, num(b, "confidence"));
+		ck_assert_msg(num(b, "confidence") < 0.5, "'%s': confidence %f", q,
+		              num(b, "confidence"));
 		json_decref(b);
 	}
 	/* Nothing to answer: no error, no answer. */
@@ -182,18 +186,22 @@ START_TEST(test_answer_min_confidence_and_session)
 	json_t *b = NULL;
 	/* The best FAQ of an off-topic question, when the caller wants it. */
 	ck_assert_int_eq(tu_get(&srv, "/answer", &b, "q", "kan ik bij jullie een auto huren",
-	                        "min_confidence", "0", NULL), 200);
-	ck_assert_msg(json_is_object(json_object_get(b, "answer")), "no answer at min_confidence 0");
+	                        "min_confidence", "0", NULL),
+	                 200);
+	ck_assert_msg(json_is_object(json_object_get(b, "answer")),
+	              "no answer at min_confidence 0");
 	ck_assert_msg(num(b, "confidence") < 0.5, "confidence %f", num(b, "confidence"));
 	json_decref(b);
 	/* A good answer held back by a higher bar still says how sure. */
 	ck_assert_int_eq(tu_get(&srv, "/answer", &b, "q", "kan ik mijn bestelling nog annuleren",
-	                        "min_confidence", "1", NULL), 200);
+	                        "min_confidence", "1", NULL),
+	                 200);
 	ck_assert(json_is_null(json_object_get(b, "answer")));
 	ck_assert_msg(num(b, "confidence") > 0.8, "confidence %f", num(b, "confidence"));
 	json_decref(b);
 	ck_assert_int_eq(tu_get(&srv, "/answer", &b, "q", "kan ik mijn bestelling nog annuleren",
-	                        "min_confidence", "0.8", "session", "chat-42_a.b:c", NULL), 200);
+	                        "min_confidence", "0.8", "session", "chat-42_a.b:c", NULL),
+	                 200);
 	ck_assert_str_eq(answer_id(b), "faq/bestelling-volgen.html#bestelling-annuleren");
 	ck_assert_str_eq(str(b, "session"), "chat-42_a.b:c");
 	json_decref(b);
@@ -203,16 +211,16 @@ END_TEST
 START_TEST(test_answer_errors)
 {
 	static const char *const bad[] = {
-		"/answer",                               /* no q */
-		"/answer?q=retour&lang=fr",
-		"/answer?q=retour&type=faq",             /* a /search parameter, unknown here */
-		"/answer?q=retour&min_confidence=1.5",
-		"/answer?q=retour&min_confidence=-0.1",
-		"/answer?q=retour&min_confidence=abc",
-		"/answer?q=retour&session=",
-		"/answer?q=retour&session=a%20b",
-		"/answer?q=retour&session=%3Cscript%3E",
-		"/answer?q=caf%E9",                      /* invalid UTF-8 */
+	    "/answer", /* no q */
+	    "/answer?q=retour&lang=fr",
+	    "/answer?q=retour&type=faq", /* a /search parameter, unknown here */
+	    "/answer?q=retour&min_confidence=1.5",
+	    "/answer?q=retour&min_confidence=-0.1",
+	    "/answer?q=retour&min_confidence=abc",
+	    "/answer?q=retour&session=",
+	    "/answer?q=retour&session=a%20b",
+	    "/answer?q=retour&session=%3Cscript%3E",
+	    "/answer?q=caf%E9", /* invalid UTF-8 */
 	};
 	json_t *b = NULL;
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -264,8 +272,8 @@ START_TEST(test_answer_calibration_floor)
 {
 	struct answer_set set = {0};
 	char *err = NULL;
-	if (answerset_load(&set, "tests/relevance/queries.tsv", "tests/relevance/unanswerable.txt", db,
-	                   &err) < 0 ||
+	if (answerset_load(&set, "tests/relevance/queries.tsv", "tests/relevance/unanswerable.txt",
+	                   db, &err) < 0 ||
 	    answerset_run(&set, &srv, &err) < 0)
 		ck_abort_msg("%s", err);
 	struct answer_figures f;
@@ -275,8 +283,10 @@ START_TEST(test_answer_calibration_floor)
 	ck_assert_uint_ge(f.cases, 25);
 	int below = answerset_check_floor(&set, "tests/relevance/answer_floor.txt", stderr, &err);
 	ck_assert_msg(below >= 0, "%s", err);
-	ck_assert_msg(below == 0, "%d figure(s) below tests/relevance/answer_floor.txt (see above; "
-	                          "make answer-eval shows every question)", below);
+	ck_assert_msg(below == 0,
+	              "%d figure(s) below tests/relevance/answer_floor.txt (see above; "
+	              "make answer-eval shows every question)",
+	              below);
 	answerset_release(&set);
 }
 END_TEST
@@ -301,12 +311,15 @@ START_TEST(test_related_of_the_returns_answer)
 	bool page = false;
 	size_t returns = 0, i;
 	json_t *h;
-	json_array_foreach(list, i, h) {
+	json_array_foreach(list, i, h)
+	{
 		const char *id = str(h, "id");
-		ck_assert_msg(*str(h, "title") && *str(h, "url") && *str(h, "type"), "incomplete %s", id);
+		ck_assert_msg(*str(h, "title") && *str(h, "url") && *str(h, "type"),
+		              "incomplete %s", id);
 		ck_assert_ptr_null(json_object_get(h, "body"));
 		ck_assert_str_ne(id, "faq/retourneren.html#bestelling-retourneren");
-		ck_assert_msg(strcmp(str(h, "type"), "product") != 0, "product %s among the related", id);
+		ck_assert_msg(strcmp(str(h, "type"), "product") != 0,
+		              "product %s among the related", id);
 		ck_assert_str_eq(str(h, "lang"), "nl");
 		page = page || strcmp(id, "retourneren.html") == 0;
 		if (strstr(id, "retour") || strstr(id, "terugbetaling"))
@@ -320,18 +333,19 @@ START_TEST(test_related_of_the_returns_answer)
 	b = related("/related/faq/retourneren.html%23bestelling-retourneren?limit=10", 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(b, "related")), 10);
 	json_array_foreach(json_object_get(b, "related"), i, h)
-		ck_assert_msg(strcmp(str(h, "type"), "product") != 0, "product %s", str(h, "id"));
+	    ck_assert_msg(strcmp(str(h, "type"), "product") != 0, "product %s", str(h, "id"));
 	json_decref(b);
 
 	/* A product's related are of its kind: sand filter pumps, their
 	 * manual, their sand. */
-	b = related("/related/products/filters-en-pompen/aquapro-zandfilterpomp-sf60.html?limit=3", 200);
+	b = related("/related/products/filters-en-pompen/aquapro-zandfilterpomp-sf60.html?limit=3",
+	            200);
 	ck_assert_uint_eq(json_array_size(json_object_get(b, "related")), 3);
 	ck_assert_str_eq(str(json_array_get(json_object_get(b, "related"), 0), "id"),
 	                 "products/filters-en-pompen/aquapro-zandfilterpomp-sf100.html");
 	json_array_foreach(json_object_get(b, "related"), i, h)
-		ck_assert_msg(strstr(str(h, "id"), "filter") || strstr(str(h, "id"), "zandfilterpomp"),
-		              "%s", str(h, "id"));
+	    ck_assert_msg(strstr(str(h, "id"), "filter") || strstr(str(h, "id"), "zandfilterpomp"),
+	                  "%s", str(h, "id"));
 	json_decref(b);
 }
 END_TEST
@@ -344,13 +358,13 @@ START_TEST(test_related_languages)
 	json_t *b = related("/related/en/faq/shipping-returns.html%23return-order", 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(b, "related")), 5);
 	json_array_foreach(json_object_get(b, "related"), i, h)
-		ck_assert_str_eq(str(h, "lang"), "en");
+	    ck_assert_str_eq(str(h, "lang"), "en");
 	json_decref(b);
 	/* lang picks the language of the related. */
 	b = related("/related/faq/retourneren.html%23bestelling-retourneren?lang=en&limit=3", 200);
 	ck_assert_uint_gt(json_array_size(json_object_get(b, "related")), 0);
 	json_array_foreach(json_object_get(b, "related"), i, h)
-		ck_assert_str_eq(str(h, "lang"), "en");
+	    ck_assert_str_eq(str(h, "lang"), "en");
 	ck_assert_str_eq(str(json_array_get(json_object_get(b, "related"), 0), "id"),
 	                 "en/faq/shipping-returns.html#return-order");
 	json_decref(b);
@@ -364,12 +378,9 @@ START_TEST(test_related_errors)
 	ck_assert_str_eq(error_message(b), "no document with id 'faq/nothing-like-it.html'");
 	json_decref(b);
 	static const char *const bad[] = {
-		"/related/retourneren.html?limit=0",
-		"/related/retourneren.html?limit=51",
-		"/related/retourneren.html?limit=x",
-		"/related/retourneren.html?lang=de",
-		"/related/retourneren.html?q=retour",
-		"/related/caf%E9",
+	    "/related/retourneren.html?limit=0",  "/related/retourneren.html?limit=51",
+	    "/related/retourneren.html?limit=x",  "/related/retourneren.html?lang=de",
+	    "/related/retourneren.html?q=retour", "/related/caf%E9",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		b = related(bad[i], 400);
@@ -540,9 +551,8 @@ static bool has_completion(json_t *b, const char *text)
 {
 	size_t i;
 	json_t *t;
-	json_array_foreach(json_array_get(b, 1), i, t)
-		if (strcmp(json_string_value(t), text) == 0)
-			return true;
+	json_array_foreach(json_array_get(b, 1), i,
+	                   t) if (strcmp(json_string_value(t), text) == 0) return true;
 	return false;
 }
 
@@ -563,8 +573,8 @@ START_TEST(test_opensearch_suggestions)
 	ck_assert_msg(has_completion(b, "zwembad"), "no 'zwembad'");
 	size_t titles = 0, i;
 	json_t *d;
-	json_array_foreach(json_array_get(b, 2), i, d)
-		titles += *json_string_value(d) != '\0'; /* titles are described by their type */
+	json_array_foreach(json_array_get(b, 2), i, d) titles +=
+	    *json_string_value(d) != '\0'; /* titles are described by their type */
 	ck_assert_uint_eq(titles, 2);
 	json_decref(b);
 
@@ -592,11 +602,13 @@ END_TEST
 START_TEST(test_opensearch_public_url_and_keys)
 {
 	struct tu_server s2;
-	ck_assert(tu_server_start(&s2, db, "--public-url https://help.shop.example/zoeken/ "
-	                                   "--site-name 'Tuin & Bad' --search-key zoeksleutel1"));
+	ck_assert(tu_server_start(&s2, db,
+	                          "--public-url https://help.shop.example/zoeken/ "
+	                          "--site-name 'Tuin & Bad' --search-key zoeksleutel1"));
 	xmlDocPtr doc = description(&s2, NULL);
 	check_text(element(doc, "ShortName"), "Tuin & Bad");
-	check_text(url_template(doc, "text/html"), "https://help.shop.example/zoeken/?q={searchTerms}");
+	check_text(url_template(doc, "text/html"),
+	           "https://help.shop.example/zoeken/?q={searchTerms}");
 	check_text(url_template(doc, "application/x-suggestions+json"),
 	           "https://help.shop.example/zoeken/suggest?q={searchTerms}&format=opensearch");
 	xmlFreeDoc(doc);
@@ -627,8 +639,8 @@ START_TEST(test_opensearch_public_url_and_keys)
 		char *out = NULL;
 		char *cmd = xasprintf("%s --db '%s' --listen 127.0.0.1:0 %s", prog, db, bad[i]);
 		ck_assert_int_eq(tu_run(cmd, &out), 1);
-		ck_assert_msg(strstr(out, bad[i][2] == 'p' ? "public_url" : "site_name") != NULL, "%s",
-		              out);
+		ck_assert_msg(strstr(out, bad[i][2] == 'p' ? "public_url" : "site_name") != NULL,
+		              "%s", out);
 		free(out);
 		free(cmd);
 	}
@@ -657,7 +669,8 @@ static void *hammer(void *arg)
 		json_decref(b);
 		struct tu_req rq = {"GET", "/opensearch.xml", NULL, NULL, 0};
 		struct tu_resp resp;
-		if (tu_request(&srv, &rq, &resp) != 200 || !strstr(resp.body, "</OpenSearchDescription>"))
+		if (tu_request(&srv, &rq, &resp) != 200 ||
+		    !strstr(resp.body, "</OpenSearchDescription>"))
 			bad++;
 		tu_resp_release(&resp);
 	}

@@ -209,7 +209,8 @@ static int run_fit(const struct answer_set *s)
 		for (size_t k = 0; k < s->n; k++) {
 			if (!in_fit(&s->c[k]))
 				continue;
-			double p = fmin(fmax(conf[k], 1e-9), 1 - 1e-9), y = answer_right(&s->c[k], 0);
+			double p = fmin(fmax(conf[k], 1e-9), 1 - 1e-9),
+			       y = answer_right(&s->c[k], 0);
 			loss -= y * log(p) + (1 - y) * log(1 - p);
 			brier += (p - y) * (p - y);
 		}
@@ -260,10 +261,11 @@ static int run_fit(const struct answer_set *s)
 
 static void print_case(const struct answer_case *c)
 {
-	const char *mark = !c->candidate               ? "-"
-	                   : answer_right(c, 0)         ? (c->answer ? "RIGHT" : "right")
-	                   : strcmp(c->group, "unanswerable") == 0 ? (c->answer ? "FALSE" : "false")
-	                                                : (c->answer ? "WRONG" : "wrong");
+	const char *mark = !c->candidate        ? "-"
+	                   : answer_right(c, 0) ? (c->answer ? "RIGHT" : "right")
+	                   : strcmp(c->group, "unanswerable") == 0
+	                       ? (c->answer ? "FALSE" : "false")
+	                       : (c->answer ? "WRONG" : "wrong");
 	printf("  %-12s %-5s %.3f  cov %.2f title %.2f margin %.2f  %s [%s] %s\n", c->group, mark,
 	       c->confidence, c->coverage, c->title_coverage, c->margin, c->q, c->lang,
 	       c->candidate ? c->candidate : "(no FAQ)");
@@ -271,7 +273,8 @@ static void print_case(const struct answer_case *c)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: answers [-v] [--fit] [--floor FILE] QUERIES.tsv UNANSWERABLE.txt\n");
+	fprintf(stderr,
+	        "usage: answers [-v] [--fit] [--floor FILE] QUERIES.tsv UNANSWERABLE.txt\n");
 	return 2;
 }
 
@@ -347,7 +350,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "answers: %s\n", err);
 			ret = 2;
 		} else {
-			printf("floor %s: %d figure%s below\n", floor_path, below, below == 1 ? "" : "s");
+			printf("floor %s: %d figure%s below\n", floor_path, below,
+			       below == 1 ? "" : "s");
 			ret = below > 0;
 		}
 	}

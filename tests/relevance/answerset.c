@@ -151,7 +151,8 @@ static int load_unanswerable(struct answer_set *s, char *line, long lineno, char
 }
 
 /* Call each non-comment line of path; errors come back as path:line. */
-static int each_line(const char *path, int (*fn)(struct answer_set *, xs_db *, char *, long, char **),
+static int each_line(const char *path,
+                     int (*fn)(struct answer_set *, xs_db *, char *, long, char **),
                      struct answer_set *s, xs_db *db, char **err)
 {
 	char *buf = NULL, *msg = NULL;
@@ -214,8 +215,8 @@ int answerset_run(struct answer_set *s, const struct tu_server *srv, char **err)
 		struct answer_case *c = &s->c[i];
 		json_t *as_is = NULL, *all = NULL;
 		long st1 = tu_get(srv, "/answer", &as_is, "q", c->q, "lang", c->lang, NULL);
-		long st2 = tu_get(srv, "/answer", &all, "q", c->q, "lang", c->lang, "min_confidence",
-		                  "0", NULL);
+		long st2 = tu_get(srv, "/answer", &all, "q", c->q, "lang", c->lang,
+		                  "min_confidence", "0", NULL);
 		if (st1 != 200 || st2 != 200) {
 			json_decref(as_is);
 			json_decref(all);
@@ -298,7 +299,7 @@ int answerset_check_floor(const struct answer_set *s, const char *path, FILE *ou
 		figure[sp - dot - 1] = '\0';
 		struct answer_figures f;
 		answerset_figures(s, name, -1, &f);
-		double v = strcmp(figure, "answered") == 0 ? f.answered
+		double v = strcmp(figure, "answered") == 0  ? f.answered
 		           : strcmp(figure, "correct") == 0 ? f.correct
 		           : strcmp(figure, "silent") == 0  ? f.silent
 		                                            : -1;
@@ -307,7 +308,8 @@ int answerset_check_floor(const struct answer_set *s, const char *path, FILE *ou
 			break;
 		}
 		if (v + 1e-9 < floor_v) {
-			fprintf(out, "%s.%s %.3f is below its floor %.2f\n", name, figure, v, floor_v);
+			fprintf(out, "%s.%s %.3f is below its floor %.2f\n", name, figure, v,
+			        floor_v);
 			below++;
 		}
 	}

@@ -28,8 +28,8 @@ struct answer_case {
 	char **good; /* ids of the FAQs judged 2 */
 	size_t ngood;
 	/* Filled by answerset_run. */
-	char *answer;     /* the answer at searchd's own threshold; NULL: none */
-	char *candidate;  /* the best FAQ whatever its confidence; NULL: none */
+	char *answer;    /* the answer at searchd's own threshold; NULL: none */
+	char *candidate; /* the best FAQ whatever its confidence; NULL: none */
 	double confidence, coverage, title_coverage, margin;
 };
 
