@@ -576,17 +576,21 @@ int http_start(struct server *srv, unsigned *port, char **err)
 	/* The logger goes first so that MHD's own messages during start-up
 	 * use it too.  SO_REUSEPORT stays off: a taken port must fail.  ITC
 	 * lets http_drain stop listening while requests finish. */
+	struct MHD_OptionItem opts[] = {
+		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_log, srv},
+		{MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr},
+		{MHD_OPTION_CONNECTION_LIMIT, (intptr_t)srv->cfg.max_connections, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)(srv->cfg.request_timeout + 0.5), NULL},
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+		/* One thread is MHD's polling thread itself, not a pool. */
+		{srv->cfg.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+		 (intptr_t)srv->cfg.threads, NULL},
+		{MHD_OPTION_END, 0, NULL},
+	};
 	srv->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC,
-		(uint16_t)p, NULL, NULL, on_request, srv,
-		MHD_OPTION_EXTERNAL_LOGGER, on_log, srv,
-		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(srv->cfg.request_timeout + 0.5),
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_END);
+		(uint16_t)p, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!srv->daemon) {
 		vb_error(err, "cannot listen on %s (port taken or not permitted)", addr);
 		goto out;
