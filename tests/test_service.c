@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -411,6 +412,105 @@ START_TEST(test_access_log)
 }
 END_TEST
 
+struct indexing {
+	char *cmd;
+	int status;
+	volatile bool done;
+};
+
+static void *run_indexer(void *arg)
+{
+	struct indexing *ix = arg;
+	char *out = NULL;
+	ix->status = tu_run(ix->cmd, &out);
+	if (ix->status != 0)
+		fprintf(stderr, "indexer: %s\n", out);
+	free(out);
+	__atomic_store_n(&ix->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+struct searching {
+	const struct tu_server *s;
+	const volatile bool *stop;
+	unsigned long asked, wrong;
+	char last_problem[256];
+};
+
+/* Search until told to stop; every reply must be a 200 with the returns
+ * FAQ first, however far the indexer has got. */
+static void *keep_searching(void *arg)
+{
+	struct searching *sr = arg;
+	while (!__atomic_load_n(sr->stop, __ATOMIC_SEQ_CST)) {
+		json_t *b = NULL;
+		long st = tu_get(sr->s, "/search", &b, "q", "retourneren bestelling", "limit", "3", NULL);
+		json_t *first = json_array_get(json_object_get(b, "hits"), 0);
+		const char *id = json_string_value(json_object_get(first, "id"));
+		sr->asked++;
+		if (st != 200 || !id || strcmp(id, "faq-retour") != 0) {
+			sr->wrong++;
+			snprintf(sr->last_problem, sizeof sr->last_problem, "status %ld, first %s", st,
+			         id ? id : "(none)");
+		}
+		json_decref(b);
+	}
+	return NULL;
+}
+
+START_TEST(test_searches_while_indexing)
+{
+	/* A second index, so the suite's stays as it is. */
+	char *db2 = xasprintf("%s/db-busy", dir);
+	char *feed2 = xasprintf("%s/busy.ndjson", dir);
+	tu_write(dir, "busy.ndjson", feed);
+	char *indexer = tu_program("indexer");
+	char *cmd = xasprintf("%s --quiet --db '%s' '%s'", indexer, db2, feed2);
+	ck_assert_int_eq(tu_run(cmd, NULL), 0);
+	free(cmd);
+
+	/* Thousands of products about other things, added while searching. */
+	struct strbuf big;
+	strbuf_init(&big, 0);
+	strbuf_addstr(&big, feed);
+	for (int i = 0; i < 6000; i++)
+		strbuf_addf(&big,
+		            "{\"id\":\"p-%d\",\"type\":\"product\",\"title\":\"Tuinslang %d meter\","
+		            "\"body\":\"Flexibele tuinslang met koppeling, model %d.\",\"price\":%d}\n",
+		            i, 10 + i % 40, i, 5 + i % 90);
+	tu_write(dir, "busy.ndjson", big.buf);
+	strbuf_release(&big);
+
+	struct tu_server s;
+	ck_assert(tu_server_start(&s, db2, "--threads 2"));
+	struct indexing ix = {xasprintf("%s --quiet --db '%s' '%s'", indexer, db2, feed2), -1, false};
+	struct searching sr[2] = {{&s, &ix.done, 0, 0, ""}, {&s, &ix.done, 0, 0, ""}};
+	pthread_t tix, ts[2];
+	pthread_create(&tix, NULL, run_indexer, &ix);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&ts[i], NULL, keep_searching, &sr[i]);
+	pthread_join(tix, NULL);
+	for (int i = 0; i < 2; i++)
+		pthread_join(ts[i], NULL);
+	ck_assert_int_eq(ix.status, 0);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_gt(sr[i].asked, 0);
+		ck_assert_msg(sr[i].wrong == 0, "%lu of %lu searches went wrong while indexing: %s",
+		              sr[i].wrong, sr[i].asked, sr[i].last_problem);
+	}
+	/* And afterwards every new document is there. */
+	json_t *b = NULL;
+	ck_assert_int_eq(tu_get(&s, "/health", &b, NULL), 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(b, "documents")), 6003);
+	json_decref(b);
+	ck_assert_int_eq(tu_server_stop(&s), 0);
+	free(ix.cmd);
+	free(indexer);
+	free(feed2);
+	free(db2);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("service");
@@ -424,6 +524,7 @@ int main(void)
 	tcase_add_test(tc, test_slow_clients_and_connection_limit);
 	tcase_add_test(tc, test_config_file_and_flags);
 	tcase_add_test(tc, test_access_log);
+	tcase_add_test(tc, test_searches_while_indexing);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
