@@ -28,8 +28,10 @@ struct extract_sink {
 #define EXTRACT_MAX_FILE (32L * 1024 * 1024)
 /* Upper bound on one NDJSON line. */
 #define EXTRACT_MAX_LINE (4L * 1024 * 1024)
-/* Upper bound on a record id: ids become Xapian terms and URL parts. */
-#define EXTRACT_MAX_ID 512
+/* Upper bound on a record id, in bytes: an id becomes the Xapian term
+ * "Q" + id, and the shim refuses terms the glass backend cannot store
+ * (over 240 bytes), so a longer id is refused here with its line. */
+#define EXTRACT_MAX_ID 239
 
 /*
  * Extract the records of one HTML page.  relpath is the page's path
