@@ -92,8 +92,8 @@ static bool params_ok(struct request *req, struct reply *r)
 static bool content_type_ok(struct request *req, struct reply *r, const char *const *types,
                             const char *expected)
 {
-	const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-	                                             MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *ct =
+	    MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (!ct)
 		return true;
 	size_t n = strcspn(ct, "; \t");
@@ -318,14 +318,14 @@ void documents_delete(struct request *req, struct reply *r)
 /* A bulk being checked line by line. */
 struct bulk {
 	struct batch batch;
-	json_t *lines;  /* id -> the line it was first on */
-	json_t *errors; /* [{"line", "message"}], the first DOCUMENTS_MAX_ERRORS */
+	json_t *lines;      /* id -> the line it was first on */
+	json_t *errors;     /* [{"line", "message"}], the first DOCUMENTS_MAX_ERRORS */
 	unsigned long bad;  /* lines refused */
 	unsigned long good; /* documents found; only the first DOCUMENTS_MAX_BULK kept */
 };
 
 static void bulk_error(struct bulk *bk, long line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void bulk_error(struct bulk *bk, long line, const char *fmt, ...)
 {
@@ -335,8 +335,8 @@ static void bulk_error(struct bulk *bk, long line, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	json_array_append_new(bk->errors, json_pack("{s:I,s:s}", "line", (json_int_t)line,
-	                                            "message", msg));
+	json_array_append_new(bk->errors,
+	                      json_pack("{s:I,s:s}", "line", (json_int_t)line, "message", msg));
 	free(msg);
 }
 
@@ -381,6 +381,11 @@ void documents_post(struct request *req, struct reply *r)
 	if (!params_ok(req, r) ||
 	    !content_type_ok(req, r, ndjson_types, "application/x-ndjson, one JSON object a line"))
 		goto out;
+	if (req->body_len > (size_t)EXTRACT_MAX_FILE) {
+		reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+		            "a bulk may have at most %ld bytes", EXTRACT_MAX_FILE);
+		goto out;
+	}
 	if (extract_ndjson_each_line(req->body, req->body_len, bulk_line, &bk, &err, &err_line) !=
 	    0) {
 		reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "%s", err);
@@ -389,10 +394,12 @@ void documents_post(struct request *req, struct reply *r)
 	if (bk.bad) {
 		char listed[64] = "";
 		if (bk.bad > DOCUMENTS_MAX_ERRORS)
-			snprintf(listed, sizeof listed, " (the first %d are listed)", DOCUMENTS_MAX_ERRORS);
+			snprintf(listed, sizeof listed, " (the first %d are listed)",
+			         DOCUMENTS_MAX_ERRORS);
 		reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
 		            "%lu %s, so nothing was written%s", bk.bad,
-		            bk.bad == 1 ? "line is not a valid document" : "lines are not valid documents",
+		            bk.bad == 1 ? "line is not a valid document"
+		                        : "lines are not valid documents",
 		            listed);
 		json_object_set(json_object_get(r->body, "error"), "errors", bk.errors);
 		goto out;
@@ -410,10 +417,10 @@ void documents_post(struct request *req, struct reply *r)
 	}
 	if (!write_index(req, r, store_batch, &bk.batch))
 		goto out;
-	r->body = json_pack("{s:I,s:I,s:I,s:f}", "created", (json_int_t)bk.batch.created,
-	                    "updated", (json_int_t)bk.batch.updated, "unchanged",
-	                    (json_int_t)bk.batch.unchanged, "took_ms",
-	                    (now_seconds() - start) * 1000);
+	r->body =
+	    json_pack("{s:I,s:I,s:I,s:f}", "created", (json_int_t)bk.batch.created, "updated",
+	              (json_int_t)bk.batch.updated, "unchanged", (json_int_t)bk.batch.unchanged,
+	              "took_ms", (now_seconds() - start) * 1000);
 out:
 	free(err);
 	json_decref(bk.lines);
