@@ -179,8 +179,6 @@ static void sink_emit(void *ctx, json_t *rec)
 		goto out;
 	}
 	json_object_set_new(run->seen, id, json_string(run->display));
-	if (held_live(run, id))
-		goto out;
 	json_object_del(rec, "line");
 	json_object_set_new(rec, "source", json_string(run->source));
 	if (!json_is_string(json_object_get(rec, "audience")))
@@ -192,6 +190,10 @@ static void sink_emit(void *ctx, json_t *rec)
 	char fp[17];
 	docbuild_fingerprint(rec, fp);
 	xs_status st = xs_db_get_value(run->db, id, VB_SLOT_HASH, &old, NULL, NULL);
+	/* A live document has another source, so another fingerprint: only
+	 * a record that differs from the stored one can meet one. */
+	if (st == XS_OK && strcmp(old, fp) != 0 && held_live(run, id))
+		goto out;
 	run->records++;
 	if (st == XS_OK && strcmp(old, fp) == 0) {
 		run->unchanged++;
