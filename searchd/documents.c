@@ -230,11 +230,11 @@ static bool write_index(struct request *req, struct reply *r, writer_fn fn, void
 	if (writer_run(req->srv, fn, ctx, &locked, &err) == 0)
 		return true;
 	if (locked) {
-		log_msg(req->srv, LOG_WARN, "%s %s refused: %s", req->method, req->path, err);
+		log_msg(req->srv, LOG_WARN, "a live write (%s) was refused: %s", req->method, err);
 		reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_locked", "%s", err);
 		r->retry_after = DOCUMENTS_RETRY_AFTER;
 	} else {
-		log_msg(req->srv, LOG_ERROR, "%s %s failed: %s", req->method, req->path, err);
+		log_msg(req->srv, LOG_ERROR, "a live write (%s) failed: %s", req->method, err);
 		reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "%s", err);
 	}
 	free(err);
