@@ -45,6 +45,9 @@ static const struct route {
 	{"GET", "/suggest", ACCESS_SEARCH, true, suggest_handle},
 	{"GET", "/health", ACCESS_PUBLIC, false, health_handle},
 	{"GET", "/metrics", ACCESS_PUBLIC, false, metrics_handle},
+	{"PUT", "/documents/{id}", ACCESS_ADMIN, false, documents_put},
+	{"DELETE", "/documents/{id}", ACCESS_ADMIN, false, documents_delete},
+	{"POST", "/documents", ACCESS_ADMIN, false, documents_post},
 };
 #define NROUTES (sizeof routes / sizeof *routes)
 
@@ -273,13 +276,15 @@ static bool refuse_access(struct request *req, const struct route *rt, int acces
 	const struct config *cfg = &req->srv->cfg;
 	if (access >= (int)rt->need)
 		return false;
-	if (access < 0) {
+	/* Disabled first: whatever key an editor's tool sends, no key can
+	 * help, and 401 would send them looking for a better key. */
+	if (rt->need == ACCESS_ADMIN && !cfg->admin_key) {
+		reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
+		            "%s is disabled: searchd has no admin_key configured", req->path);
+	} else if (access < 0) {
 		reply_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized",
 		            "the key in the Authorization header is not valid here "
 		            "(expected: Authorization: Bearer KEY)");
-	} else if (rt->need == ACCESS_ADMIN && !cfg->admin_key) {
-		reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
-		            "%s is disabled: searchd has no admin_key configured", req->path);
 	} else if (rt->need == ACCESS_ADMIN && access == ACCESS_SEARCH &&
 	           MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
 	                                       MHD_HTTP_HEADER_AUTHORIZATION)) {
