@@ -410,12 +410,24 @@ static void dispatch(struct request *req, struct conn_state *st, struct reply *r
 
 /* ------------------------------------------------------- access log */
 
+struct log_args {
+	json_t *args;
+	const struct config *cfg;
+};
+
 static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                const char *value)
 {
-	json_t *args = cls;
+	struct log_args *la = cls;
+	json_t *args = la->args;
 	(void)kind;
-	json_t *v = json_string(value ? value : "");
+	if (!value)
+		value = "";
+	/* A key sent where it does not belong is still kept out of the log. */
+	if ((la->cfg->admin_key && strcmp(value, la->cfg->admin_key) == 0) ||
+	    (la->cfg->search_key && strcmp(value, la->cfg->search_key) == 0))
+		value = "(a key, not logged)";
+	json_t *v = json_string(value);
 	if (!v || !utf8_valid(key, strlen(key), NULL)) {
 		json_decref(v);
 		json_object_set_new(args, "(invalid UTF-8)", json_true());
@@ -447,7 +459,8 @@ static void access_log(struct server *srv, struct MHD_Connection *conn, const ch
 	snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
 	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 	json_t *args = json_object();
-	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, args);
+	struct log_args la = {args, &srv->cfg};
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, &la);
 	json_t *line = json_pack("{s:s,s:s,s:s?,s:o,s:i,s:I,s:f}", "time", when, "method", method,
 	                         "path", utf8_valid(path, strlen(path), NULL) ? path : NULL, "args",
 	                         args, "status", (int)status, "bytes", (json_int_t)bytes, "ms",

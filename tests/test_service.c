@@ -388,6 +388,9 @@ START_TEST(test_access_log)
 	tu_resp_release(&r);
 	ck_assert_int_eq(req(&s, "GET", "/search?q=x", NULL, NULL, &r), 401);
 	tu_resp_release(&r);
+	/* A key in the wrong place is refused and still not logged. */
+	ck_assert_int_eq(req(&s, "GET", "/search?q=x&key=" SEARCH, key, NULL, &r), 400);
+	tu_resp_release(&r);
 	ck_assert_int_eq(tu_server_stop(&s), 0);
 
 	char *text = NULL;
