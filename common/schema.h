@@ -28,8 +28,9 @@
  *                well)
  *   price        number (products)
  *   specs        object of string -> string (products)
- *   source       string: the file the record came from, relative to the
- *                root given to the indexer (set by the indexer)
+ *   source       string: the canonical path of the file the record came
+ *                from (set by the indexer), or VB_SOURCE_API for a
+ *                document published live through searchd (set by searchd)
  *   Unknown keys are kept in the stored record.
  */
 #ifndef VB_SCHEMA_H
@@ -49,6 +50,15 @@
 /* Made by the shim (xs_analyze.cc), listed so no prefix is used twice: */
 #define VB_PREFIX_EXACT "XE"   /* exact-match keys: name, SKU, EAN, brand */
 #define VB_PREFIX_REVERSED "XR" /* boolean: long Dutch words reversed */
+
+/*
+ * The source of a document published live through searchd's API (PUT or
+ * POST /documents).  Such a document belongs to the API until it is
+ * deleted there: the indexer neither removes it as stale nor overwrites it
+ * with a record of the same id (it says so instead).  Indexer sources are
+ * paths of .html and .ndjson files, so they never equal it.
+ */
+#define VB_SOURCE_API "api"
 
 /* Value slots. */
 enum vb_slot {

@@ -28,6 +28,10 @@ struct extract_sink {
 #define EXTRACT_MAX_FILE (32L * 1024 * 1024)
 /* Upper bound on one NDJSON line. */
 #define EXTRACT_MAX_LINE (4L * 1024 * 1024)
+/* Upper bound on a record id, in bytes: an id becomes the Xapian term
+ * "Q" + id, and the shim refuses terms the glass backend cannot store
+ * (over 240 bytes), so a longer id is refused here with its line. */
+#define EXTRACT_MAX_ID 239
 
 /*
  * Extract the records of one HTML page.  relpath is the page's path
@@ -66,19 +70,47 @@ int extract_html(const char *data, size_t len, const char *relpath,
  * *out is a new record (defaults filled in: type "page", lang "nl"; price
  * given as a numeric string is converted to a number).  On failure returns
  * -1 and *err says why ("invalid JSON: ...", "missing \"id\"", "\"type\"
- * must be one of faq, manual, product, page", ...).
+ * must be one of faq, manual, product, page", ...).  It is
+ * extract_ndjson_parse followed by extract_ndjson_record.
  */
 int extract_ndjson_line(const char *line, size_t len, json_t **out, char **err);
+
+/*
+ * The first half of extract_ndjson_line: the size, UTF-8 and JSON checks.
+ * *out is a new JSON object, not yet checked as a record; -1 with *err
+ * ("line longer than N bytes", "invalid UTF-8 (byte N)", "invalid JSON:
+ * ...", "record must be a JSON object").
+ */
+int extract_ndjson_parse(const char *line, size_t len, json_t **out, char **err);
+
+/*
+ * The second half: check and normalise a parsed object in place as a
+ * record, exactly as for a feed line.  searchd's PUT /documents/{id} fills
+ * in a missing "id" between the two halves.  0, or -1 with *err.
+ */
+int extract_ndjson_record(json_t *rec, char **err);
 
 /*
  * Extract every record of an NDJSON buffer, one JSON object per line;
  * blank lines are ignored.  A bad line is reported through the sink's
  * problem() with its line number and skipped.  Returns -1 only when the
- * whole buffer is unusable (for instance a line over EXTRACT_MAX_LINE is a
- * problem, not a failure).
+ * whole buffer is unusable (UTF-16, larger than EXTRACT_MAX_FILE); a line
+ * over EXTRACT_MAX_LINE is a problem, not a failure.
  */
 int extract_ndjson(const char *data, size_t len, const struct extract_sink *sink,
                    char **err, long *err_line);
+
+/*
+ * How extract_ndjson walks a buffer, for callers that want the lines
+ * themselves (searchd's bulk POST /documents checks every line before it
+ * writes any): fn gets each non-blank line without its line end
+ * (borrowed for the call) and its 1-based number; a UTF-8 byte order mark
+ * is skipped.  -1 with *err (and *err_line) when the whole buffer is
+ * unusable, as for extract_ndjson.
+ */
+typedef void (*extract_line_fn)(void *ctx, const char *line, size_t len, long lineno);
+int extract_ndjson_each_line(const char *data, size_t len, extract_line_fn fn, void *ctx,
+                             char **err, long *err_line);
 
 /* Lowercase ASCII slug of a UTF-8 string ("Hoe retour ik?" -> "hoe-retour-ik"),
  * non-ASCII letters kept as they are.  New: free(). */

@@ -20,9 +20,6 @@
 
 #include "util.h"
 
-/* Ids become Xapian terms and URL parts; anything longer is a mistake. */
-#define NDJSON_MAX_ID 512
-
 static const char *const string_keys[] = {
 	"title", "body", "url", "category", "brand", "sku", "currency", "availability",
 	"audience", "description", "headings", NULL,
@@ -51,8 +48,8 @@ static int check_id(json_t *rec, char **err)
 		return vb_error(err, "\"id\" must be a string");
 	if (!json_string_length(id))
 		return vb_error(err, "\"id\" is empty");
-	if (json_string_length(id) > NDJSON_MAX_ID)
-		return vb_error(err, "\"id\" is longer than %d bytes", NDJSON_MAX_ID);
+	if (json_string_length(id) > EXTRACT_MAX_ID)
+		return vb_error(err, "\"id\" is longer than %d bytes", EXTRACT_MAX_ID);
 	return 0;
 }
 
@@ -143,58 +140,61 @@ static int check_specs(json_t *rec, char **err)
 	return 0;
 }
 
+int extract_ndjson_parse(const char *line, size_t len, json_t **out, char **err)
+{
+	json_error_t jerr;
+	size_t bad;
+
+	*out = NULL;
+	if (len > (size_t)EXTRACT_MAX_LINE)
+		return vb_error(err, "line longer than %ld bytes", EXTRACT_MAX_LINE);
+	/* jansson would refuse it too, but with a less useful message. */
+	if (!utf8_valid(line, len, &bad))
+		return vb_error(err, "invalid UTF-8 (byte %zu)", bad + 1);
+	json_t *rec = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!rec) {
+		if (jerr.column > 0)
+			return vb_error(err, "invalid JSON: %s (column %d)", jerr.text, jerr.column);
+		return vb_error(err, "invalid JSON: %s", jerr.text);
+	}
+	if (!json_is_object(rec)) {
+		json_decref(rec);
+		return vb_error(err, "record must be a JSON object");
+	}
+	*out = rec;
+	return 0;
+}
+
+int extract_ndjson_record(json_t *rec, char **err)
+{
+	if (check_id(rec, err) || check_type(rec, err) || check_lang(rec, err))
+		return -1;
+	for (size_t i = 0; string_keys[i]; i++) {
+		json_t *v = json_object_get(rec, string_keys[i]);
+		if (json_is_null(v))
+			json_object_del(rec, string_keys[i]);
+		else if (v && !json_is_string(v))
+			return vb_error(err, "\"%s\" must be a string", string_keys[i]);
+	}
+	if (check_price(rec, err) || check_specs(rec, err))
+		return -1;
+	if (!has_text(rec, "title") && !has_text(rec, "body"))
+		return vb_error(err, "record has neither \"title\" nor \"body\"");
+	return 0;
+}
+
 int extract_ndjson_line(const char *line, size_t len, json_t **out, char **err)
 {
 	json_t *rec = NULL;
-	json_error_t jerr;
-	size_t bad;
-	int rc = -1;
-
 	*out = NULL;
-	if (len > (size_t)EXTRACT_MAX_LINE) {
-		vb_error(err, "line longer than %ld bytes", EXTRACT_MAX_LINE);
-		goto out;
-	}
-	/* jansson would refuse it too, but with a less useful message. */
-	if (!utf8_valid(line, len, &bad)) {
-		vb_error(err, "invalid UTF-8 (byte %zu)", bad + 1);
-		goto out;
-	}
-	rec = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!rec) {
-		if (jerr.column > 0)
-			vb_error(err, "invalid JSON: %s (column %d)", jerr.text, jerr.column);
-		else
-			vb_error(err, "invalid JSON: %s", jerr.text);
-		goto out;
-	}
-	if (!json_is_object(rec)) {
-		vb_error(err, "record must be a JSON object");
-		goto out;
-	}
-	if (check_id(rec, err) || check_type(rec, err) || check_lang(rec, err))
-		goto out;
-	for (size_t i = 0; string_keys[i]; i++) {
-		json_t *v = json_object_get(rec, string_keys[i]);
-		if (json_is_null(v)) {
-			json_object_del(rec, string_keys[i]);
-		} else if (v && !json_is_string(v)) {
-			vb_error(err, "\"%s\" must be a string", string_keys[i]);
-			goto out;
-		}
-	}
-	if (check_price(rec, err) || check_specs(rec, err))
-		goto out;
-	if (!has_text(rec, "title") && !has_text(rec, "body")) {
-		vb_error(err, "record has neither \"title\" nor \"body\"");
-		goto out;
+	if (extract_ndjson_parse(line, len, &rec, err) != 0)
+		return -1;
+	if (extract_ndjson_record(rec, err) != 0) {
+		json_decref(rec);
+		return -1;
 	}
 	*out = rec;
-	rec = NULL;
-	rc = 0;
-out:
-	json_decref(rec);
-	return rc;
+	return 0;
 }
 
 static bool blank(const char *s, size_t len)
@@ -205,8 +205,8 @@ static bool blank(const char *s, size_t len)
 	return true;
 }
 
-int extract_ndjson(const char *data, size_t len, const struct extract_sink *sink,
-                   char **err, long *err_line)
+int extract_ndjson_each_line(const char *data, size_t len, extract_line_fn fn, void *ctx,
+                             char **err, long *err_line)
 {
 	const char *p = data, *end = data + len;
 	long lineno = 0;
@@ -230,20 +230,27 @@ int extract_ndjson(const char *data, size_t len, const struct extract_sink *sink
 		lineno++;
 		if (n && p[n - 1] == '\r')
 			n--;
-		if (n > (size_t)EXTRACT_MAX_LINE) {
-			char *msg = xasprintf("line longer than %ld bytes", EXTRACT_MAX_LINE);
-			sink->problem(sink->ctx, lineno, msg);
-			free(msg);
-		} else if (!blank(p, n)) {
-			json_t *rec;
-			char *msg = NULL;
-			if (extract_ndjson_line(p, n, &rec, &msg) == 0)
-				sink->emit(sink->ctx, rec);
-			else
-				sink->problem(sink->ctx, lineno, msg);
-			free(msg);
-		}
+		if (!blank(p, n))
+			fn(ctx, p, n, lineno);
 		p = nl ? nl + 1 : end;
 	}
 	return 0;
+}
+
+static void sink_line(void *ctx, const char *line, size_t len, long lineno)
+{
+	const struct extract_sink *sink = ctx;
+	json_t *rec;
+	char *msg = NULL;
+	if (extract_ndjson_line(line, len, &rec, &msg) == 0)
+		sink->emit(sink->ctx, rec);
+	else
+		sink->problem(sink->ctx, lineno, msg);
+	free(msg);
+}
+
+int extract_ndjson(const char *data, size_t len, const struct extract_sink *sink,
+                   char **err, long *err_line)
+{
+	return extract_ndjson_each_line(data, len, sink_line, (void *)sink, err, err_line);
 }

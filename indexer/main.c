@@ -10,6 +10,14 @@
  * batches and at the end: an interrupted run leaves the last commit.
  * With --synonyms the index's synonym rules are replaced by the file's,
  * in the same final commit as the documents.
+ *
+ * searchd writes to the same index (documents published live through its
+ * API).  Xapian lets one writer in at a time: searchd holds the lock only
+ * while it writes, the indexer for its whole run, and each waits for the
+ * other (--lock-wait here) before it gives up with a clear message.  A
+ * live document (source VB_SOURCE_API) belongs to the API: the indexer
+ * never removes it as stale and never overwrites it with a record of the
+ * same id, and says so for each such record.
  */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
@@ -33,6 +41,7 @@
 #include "xs.h"
 
 #define COMMIT_EVERY 5000
+#define LOCK_WAIT_DEFAULT 30 /* seconds */
 #define EXIT_FATAL 1
 #define EXIT_SKIPPED 2
 
@@ -46,6 +55,7 @@ struct run {
 	const char *source;  /* current file, canonical */
 	char file_date[16];  /* current file's modification day, YYYY-MM-DD */
 	unsigned long files, records, added, updated, unchanged, removed, problems;
+	unsigned long live; /* records not stored: their id is a live document */
 	unsigned long synonyms; /* synonym rules stored */
 	unsigned long pending;  /* writes since the last commit */
 	double started, last_progress;
@@ -54,21 +64,26 @@ struct run {
 
 static void usage(FILE *f)
 {
-	fputs("usage: indexer [--db DIR] [--synonyms FILE] [--quiet] PATH...\n"
+	fputs("usage: indexer [--db DIR] [--synonyms FILE] [--lock-wait SECONDS] [--quiet] PATH...\n"
 	      "\n"
 	      "Index a shop's pages and feeds.  Each PATH is a directory (a site's\n"
 	      "HTML export; URLs are paths relative to it) or a single .html or\n"
 	      ".ndjson file.  Running it again updates changed documents and removes\n"
-	      "those whose source is gone.\n"
+	      "those whose source is gone.  Documents published live through\n"
+	      "searchd's API are kept: a record with the id of one is not stored\n"
+	      "(each is named on stderr and counted as \"live documents kept\").\n"
 	      "\n"
-	      "  --db DIR          index directory (default: ./index), created if missing\n"
-	      "  --synonyms FILE   replace the index's synonym rules with FILE's (Solr's\n"
-	      "                    synonyms.txt format); without it they are kept\n"
-	      "  -q, --quiet       no progress line\n"
-	      "  -h, --help        this help\n"
+	      "  --db DIR              index directory (default: ./index), created if missing\n"
+	      "  --synonyms FILE       replace the index's synonym rules with FILE's (Solr's\n"
+	      "                        synonyms.txt format); without it they are kept\n"
+	      "  --lock-wait SECONDS   while another writer (searchd publishing a document)\n"
+	      "                        holds the index, wait this long for it (default 30)\n"
+	      "  -q, --quiet           no progress line\n"
+	      "  -h, --help            this help\n"
 	      "\n"
 	      "Exit status: 0 all indexed, 2 some input was skipped (reported as\n"
-	      "file:line: reason), 1 nothing was changed because of an error.\n",
+	      "file:line: reason), 1 nothing was changed because of an error (such as\n"
+	      "the index still locked by another writer after --lock-wait).\n",
 	      f);
 }
 
@@ -115,6 +130,35 @@ static void sink_problem(void *ctx, long line, const char *msg)
 	report(ctx, line, msg);
 }
 
+/*
+ * Whether id is a document published live through searchd's API, which
+ * the batch run must not overwrite; says so when it is.  The indexer
+ * holds the write lock, so no live write can come between this check and
+ * the store.  A failed lookup stops the run: storing regardless could
+ * overwrite an editor's document.
+ */
+static bool held_live(struct run *run, const char *id)
+{
+	char *source = NULL, *err = NULL;
+	xs_status st = xs_db_get_value(run->db, id, VB_SLOT_SOURCE, &source, NULL, &err);
+	bool live = st == XS_OK && strcmp(source, VB_SOURCE_API) == 0;
+	if (st != XS_OK && st != XS_ERR_NOT_FOUND) {
+		fprintf(stderr, "indexer: cannot look up '%s': %s\n", id, err);
+		run->fatal = true;
+		live = true;
+	} else if (live) {
+		if (run->progress)
+			fputs("\r\033[K", stderr);
+		fprintf(stderr, "%s: '%s' is a live document published through searchd; kept, "
+		                "not overwritten (delete it there to index it from here)\n",
+		        run->display, id);
+		run->live++;
+	}
+	xs_free(source);
+	xs_free(err);
+	return live;
+}
+
 static void sink_emit(void *ctx, json_t *rec)
 {
 	struct run *run = ctx;
@@ -134,6 +178,7 @@ static void sink_emit(void *ctx, json_t *rec)
 		free(msg);
 		goto out;
 	}
+	json_object_set_new(run->seen, id, json_string(run->display));
 	json_object_del(rec, "line");
 	json_object_set_new(rec, "source", json_string(run->source));
 	if (!json_is_string(json_object_get(rec, "audience")))
@@ -141,11 +186,14 @@ static void sink_emit(void *ctx, json_t *rec)
 	if (!json_object_get(rec, "date") && !json_object_get(rec, "updated") &&
 	    !json_object_get(rec, "dateModified") && run->file_date[0])
 		json_object_set_new(rec, "modified", json_string(run->file_date));
-	json_object_set_new(run->seen, id, json_string(run->display));
 
 	char fp[17];
 	docbuild_fingerprint(rec, fp);
 	xs_status st = xs_db_get_value(run->db, id, VB_SLOT_HASH, &old, NULL, NULL);
+	/* A live document has another source, so another fingerprint: only
+	 * a record that differs from the stored one can meet one. */
+	if (st == XS_OK && strcmp(old, fp) != 0 && held_live(run, id))
+		goto out;
 	run->records++;
 	if (st == XS_OK && strcmp(old, fp) == 0) {
 		run->unchanged++;
@@ -337,7 +385,8 @@ static int collect_stale(void *ctx, const char *uid, size_t ulen, const char *sr
 	struct stale *s = ctx;
 	char *id = xstrndup(uid, ulen), *source = xstrndup(src, slen);
 	struct stat st;
-	if (*id && !json_object_get(s->run->seen, id) && !json_object_get(s->run->troubled, source) &&
+	if (*id && strcmp(source, VB_SOURCE_API) != 0 && !json_object_get(s->run->seen, id) &&
+	    !json_object_get(s->run->troubled, source) &&
 	    (json_object_get(s->run->clean, source) || stat(source, &st) != 0))
 		json_array_append_new(s->doomed, json_string(id));
 	free(id);
@@ -371,13 +420,57 @@ out:
 	return rc;
 }
 
+/*
+ * Open the index for writing.  While another writer holds it (searchd
+ * publishing a document takes it for a moment; another indexer run for
+ * its whole run), try again every few milliseconds for up to wait
+ * seconds: searchd's writes are short and come with gaps, and a fast poll
+ * finds one.  0, or -1 after a message.
+ */
+static int open_index(const char *path, double wait, xs_db **out)
+{
+	double start = now_seconds();
+	bool told = false;
+	char *err = NULL;
+	for (;;) {
+		xs_status st = xs_db_open(path, XS_DB_WRITE, out, &err);
+		if (st == XS_OK)
+			break;
+		double waited = now_seconds() - start;
+		if (st != XS_ERR_LOCKED || waited >= wait) {
+			if (st == XS_ERR_LOCKED && wait > 0)
+				fprintf(stderr, "indexer: cannot open index '%s': still locked by another "
+				                "writer after %g s (searchd writing, or another indexer "
+				                "running?): %s\n", path, wait, err);
+			else
+				fprintf(stderr, "indexer: cannot open index '%s': %s\n", path, err);
+			xs_free(err);
+			return -1;
+		}
+		if (!told) {
+			fprintf(stderr, "indexer: index '%s' is locked by another writer; waiting up to "
+			                "%g s for it\n", path, wait);
+			told = true;
+		}
+		xs_free(err);
+		err = NULL;
+		struct timespec ts = {0, 5 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	if (told)
+		fprintf(stderr, "indexer: got the lock after %.2f s\n", now_seconds() - start);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dbpath = "index", *synonyms_path = NULL;
+	double lock_wait = LOCK_WAIT_DEFAULT;
 	bool quiet = false;
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},
 		{"synonyms", required_argument, NULL, 's'},
+		{"lock-wait", required_argument, NULL, 'w'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -387,6 +480,13 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'd': dbpath = optarg; break;
 		case 's': synonyms_path = optarg; break;
+		case 'w':
+			if (!parse_double(optarg, &lock_wait) || !(lock_wait >= 0 && lock_wait <= 86400)) {
+				fprintf(stderr, "indexer: --lock-wait must be a number of seconds from 0 to "
+				                "86400, not '%s'\n", optarg);
+				return EXIT_FATAL;
+			}
+			break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_FATAL;
@@ -418,10 +518,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (xs_db_open(dbpath, XS_DB_WRITE, &run.db, &err) != XS_OK) {
-		fprintf(stderr, "indexer: cannot open index '%s': %s\n", dbpath, err);
+	if (open_index(dbpath, lock_wait, &run.db) != 0)
 		goto out;
-	}
 	for (int i = optind; i < argc && !run.fatal; i++) {
 		struct stat st;
 		if (stat(argv[i], &st) != 0) {
@@ -446,14 +544,17 @@ int main(int argc, char **argv)
 	if (run.progress)
 		fputs("\r\033[K", stderr);
 	double secs = now_seconds() - run.started;
-	char rules[64] = "";
+	char rules[64] = "", live[64] = "";
 	if (synonyms_path)
 		snprintf(rules, sizeof rules, "; %lu synonym rule%s", run.synonyms,
 		         run.synonyms == 1 ? "" : "s");
+	if (run.live)
+		snprintf(live, sizeof live, "; %lu live document%s kept", run.live,
+		         run.live == 1 ? "" : "s");
 	printf("indexed %lu documents from %lu files in %.2f s (%.0f docs/s): %lu added, %lu "
-	       "updated, %lu unchanged, %lu removed%s; %lu problem%s\n",
+	       "updated, %lu unchanged, %lu removed%s%s; %lu problem%s\n",
 	       run.records, run.files, secs, secs > 0 ? (double)run.records / secs : 0.0, run.added,
-	       run.updated, run.unchanged, run.removed, rules, run.problems,
+	       run.updated, run.unchanged, run.removed, live, rules, run.problems,
 	       run.problems == 1 ? "" : "s");
 	status = run.problems ? EXIT_SKIPPED : 0;
 out:

@@ -45,6 +45,9 @@ static const struct route {
 	{"GET", "/suggest", ACCESS_SEARCH, true, suggest_handle},
 	{"GET", "/health", ACCESS_PUBLIC, false, health_handle},
 	{"GET", "/metrics", ACCESS_PUBLIC, false, metrics_handle},
+	{"PUT", "/documents/{id}", ACCESS_ADMIN, false, documents_put},
+	{"DELETE", "/documents/{id}", ACCESS_ADMIN, false, documents_delete},
+	{"POST", "/documents", ACCESS_ADMIN, false, documents_post},
 	{"GET", "/answer", ACCESS_SEARCH, true, answer_handle},
 	{"GET", "/related/{id}", ACCESS_SEARCH, true, related_handle},
 	{"GET", "/opensearch.xml", ACCESS_PUBLIC, false, opensearch_handle},
@@ -276,13 +279,15 @@ static bool refuse_access(struct request *req, const struct route *rt, int acces
 	const struct config *cfg = &req->srv->cfg;
 	if (access >= (int)rt->need)
 		return false;
-	if (access < 0) {
+	/* Disabled first: whatever key an editor's tool sends, no key can
+	 * help, and 401 would send them looking for a better key. */
+	if (rt->need == ACCESS_ADMIN && !cfg->admin_key) {
+		reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
+		            "%s is disabled: searchd has no admin_key configured", req->path);
+	} else if (access < 0) {
 		reply_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized",
 		            "the key in the Authorization header is not valid here "
 		            "(expected: Authorization: Bearer KEY)");
-	} else if (rt->need == ACCESS_ADMIN && !cfg->admin_key) {
-		reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
-		            "%s is disabled: searchd has no admin_key configured", req->path);
 	} else if (rt->need == ACCESS_ADMIN && access == ACCESS_SEARCH &&
 	           MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
 	                                       MHD_HTTP_HEADER_AUTHORIZATION)) {
@@ -408,12 +413,24 @@ static void dispatch(struct request *req, struct conn_state *st, struct reply *r
 
 /* ------------------------------------------------------- access log */
 
+struct log_args {
+	json_t *args;
+	const struct config *cfg;
+};
+
 static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                const char *value)
 {
-	json_t *args = cls;
+	struct log_args *la = cls;
+	json_t *args = la->args;
 	(void)kind;
-	json_t *v = json_string(value ? value : "");
+	if (!value)
+		value = "";
+	/* A key sent where it does not belong is still kept out of the log. */
+	if ((la->cfg->admin_key && strcmp(value, la->cfg->admin_key) == 0) ||
+	    (la->cfg->search_key && strcmp(value, la->cfg->search_key) == 0))
+		value = "(a key, not logged)";
+	json_t *v = json_string(value);
 	if (!v || !utf8_valid(key, strlen(key), NULL)) {
 		json_decref(v);
 		json_object_set_new(args, "(invalid UTF-8)", json_true());
@@ -445,7 +462,8 @@ static void access_log(struct server *srv, struct MHD_Connection *conn, const ch
 	snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
 	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 	json_t *args = json_object();
-	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, args);
+	struct log_args la = {args, &srv->cfg};
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, &la);
 	json_t *line = json_pack("{s:s,s:s,s:s?,s:o,s:i,s:I,s:f}", "time", when, "method", method,
 	                         "path", utf8_valid(path, strlen(path), NULL) ? path : NULL, "args",
 	                         args, "status", (int)status, "bytes", (json_int_t)bytes, "ms",
@@ -579,17 +597,21 @@ int http_start(struct server *srv, unsigned *port, char **err)
 	/* The logger goes first so that MHD's own messages during start-up
 	 * use it too.  SO_REUSEPORT stays off: a taken port must fail.  ITC
 	 * lets http_drain stop listening while requests finish. */
+	struct MHD_OptionItem opts[] = {
+		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_log, srv},
+		{MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr},
+		{MHD_OPTION_CONNECTION_LIMIT, (intptr_t)srv->cfg.max_connections, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)(srv->cfg.request_timeout + 0.5), NULL},
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+		/* One thread is MHD's polling thread itself, not a pool. */
+		{srv->cfg.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+		 (intptr_t)srv->cfg.threads, NULL},
+		{MHD_OPTION_END, 0, NULL},
+	};
 	srv->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC,
-		(uint16_t)p, NULL, NULL, on_request, srv,
-		MHD_OPTION_EXTERNAL_LOGGER, on_log, srv,
-		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(srv->cfg.request_timeout + 0.5),
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_END);
+		(uint16_t)p, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!srv->daemon) {
 		vb_error(err, "cannot listen on %s (port taken or not permitted)", addr);
 		goto out;

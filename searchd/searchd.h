@@ -131,6 +131,10 @@ void http_route_label(size_t i, const char **method, const char **path);
 void search_handle(struct request *req, struct reply *r);
 /* GET /suggest */
 void suggest_handle(struct request *req, struct reply *r);
+/* documents.c: PUT and DELETE /documents/{id}, POST /documents (NDJSON) */
+void documents_put(struct request *req, struct reply *r);
+void documents_delete(struct request *req, struct reply *r);
+void documents_post(struct request *req, struct reply *r);
 /* GET /answer (answer.c) */
 void answer_handle(struct request *req, struct reply *r);
 /* GET /related/{id} (related.c) */

@@ -21,10 +21,10 @@
 
 static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Open for writing, retrying while another process holds the lock. */
-static xs_status open_writable(struct server *srv, xs_db **out, char **err)
+/* Open for writing, retrying until deadline while another process holds
+ * the lock. */
+static xs_status open_writable(struct server *srv, double deadline, xs_db **out, char **err)
 {
-	double deadline = now_seconds() + srv->cfg.lock_wait;
 	for (;;) {
 		xs_status st = xs_db_open(srv->cfg.db, XS_DB_WRITE, out, err);
 		if (st != XS_ERR_LOCKED || now_seconds() >= deadline)
@@ -42,8 +42,25 @@ int writer_run(struct server *srv, writer_fn fn, void *ctx, bool *locked, char *
 	char *xerr = NULL;
 	int rc = -1;
 	*locked = false;
-	pthread_mutex_lock(&writer_lock);
-	xs_status st = open_writable(srv, &w, &xerr);
+	/* One deadline for the queue and the lock together: writes queued
+	 * behind each other while the indexer holds the index all give up
+	 * after lock_wait, not one lock_wait after another. */
+	double deadline = now_seconds() + srv->cfg.lock_wait;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	double frac = srv->cfg.lock_wait - (double)(time_t)srv->cfg.lock_wait;
+	until.tv_sec += (time_t)srv->cfg.lock_wait;
+	until.tv_nsec += (long)(frac * 1e9);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	if (pthread_mutex_timedlock(&writer_lock, &until) != 0) {
+		*locked = true;
+		return vb_error(err, "other writes have held the index for more than %g s; try again later",
+		                srv->cfg.lock_wait);
+	}
+	xs_status st = open_writable(srv, deadline, &w, &xerr);
 	if (st != XS_OK) {
 		*locked = st == XS_ERR_LOCKED;
 		if (*locked)

@@ -697,7 +697,14 @@ START_TEST(test_ndjson_bad_lines)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		line_bad(cases[i].in, strlen(cases[i].in), cases[i].want);
 	char *longid = xasprintf("{\"id\": \"%0600d\", \"title\": \"t\"}", 0);
-	line_bad(longid, strlen(longid), "\"id\" is longer than 512 bytes");
+	line_bad(longid, strlen(longid), "\"id\" is longer than 239 bytes");
+	free(longid);
+	/* 239 bytes is the most the index can store as an id. */
+	longid = xasprintf("{\"id\": \"%0240d\", \"title\": \"t\"}", 0);
+	line_bad(longid, strlen(longid), "\"id\" is longer than 239 bytes");
+	free(longid);
+	longid = xasprintf("{\"id\": \"%0239d\", \"title\": \"t\"}", 0);
+	line_ok(longid);
 	free(longid);
 	line_bad("{\"id\": \"a\",\0 \"title\": \"t\"}", 26, "invalid JSON: ");
 }

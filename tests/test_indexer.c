@@ -197,7 +197,11 @@ START_TEST(test_locked_index)
 	free(out);
 	xs_db *w = NULL;
 	ck_assert_int_eq(xs_db_open(db, XS_DB_WRITE, &w, &err), XS_OK);
-	ck_assert_int_eq(run_indexer(&out), 1);
+	/* Without --lock-wait 0 it would wait 30 s for the lock (test_live.c
+	 * has the waiting). */
+	char *cmd = xasprintf("%s --lock-wait 0 --db '%s' '%s'", indexer, db, site);
+	ck_assert_int_eq(tu_run(cmd, &out), 1);
+	free(cmd);
 	assert_contains(out, "locked");
 	free(out);
 	xs_db_close(w);
