@@ -749,6 +749,20 @@ Xapian::Query build_query(xs_db *db, const xs_query *q, std::string *correction)
 	return query;
 }
 
+std::vector<tied_word> words_tied(const std::string &text)
+{
+	std::string folded = fold(text);
+	std::vector<token> toks = tokenize(folded);
+	std::vector<tied_word> out;
+	for (size_t i = 0; i < toks.size(); i++) {
+		std::string tie;
+		if (i > 0 && toks[i].joined)
+			tie = folded.substr(toks[i - 1].end, toks[i].start - toks[i - 1].end);
+		out.push_back({std::move(toks[i].word), std::move(tie)});
+	}
+	return out;
+}
+
 void index_reversed(Xapian::Document &doc, const std::string &folded)
 {
 	for (const auto &t : tokenize(folded))

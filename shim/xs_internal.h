@@ -111,6 +111,14 @@ void index_reversed(Xapian::Document &doc, const std::string &folded);
  * then filters and ranges.  *correction gets the "did you mean" text. */
 Xapian::Query build_query(xs_db *db, const xs_query *q, std::string *correction);
 
+/* The words of text as the query pipeline splits them, folded, each with
+ * the characters that tie it to the word before ("-" of usb-c), empty
+ * after a blank or other separator.  Quotes are dropped. */
+struct tied_word {
+	std::string word, tie;
+};
+std::vector<tied_word> words_tied(const std::string &text);
+
 } // namespace xs_impl
 
 #endif
