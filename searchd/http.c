@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analytics.h"
 #include "searchd.h"
 #include "util.h"
 
@@ -51,6 +52,11 @@ static const struct route {
 	{"GET", "/answer", ACCESS_SEARCH, true, answer_handle},
 	{"GET", "/related/{id}", ACCESS_SEARCH, true, related_handle},
 	{"GET", "/opensearch.xml", ACCESS_PUBLIC, false, opensearch_handle},
+	{"POST", "/click", ACCESS_SEARCH, true, click_handle},
+	{"POST", "/feedback", ACCESS_SEARCH, true, feedback_handle},
+	{"GET", "/analytics", ACCESS_ADMIN, false, analytics_handle},
+	{"GET", "/analytics/synonyms", ACCESS_ADMIN, false, synonyms_list_handle},
+	{"POST", "/analytics/synonyms", ACCESS_ADMIN, false, synonyms_decide_handle},
 };
 #define NROUTES (sizeof routes / sizeof *routes)
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analytics.h"
 #include "searchd.h"
 #include "util.h"
 
@@ -122,11 +123,18 @@ static int prepare(struct server *srv, unsigned long *docs_out)
 		}
 	}
 	srv->metrics = metrics_new(http_route_count());
+	/* Replays the event log, so what was learnt survives a restart. */
+	if (analytics_open(srv, &err) != 0) {
+		fprintf(stderr, "searchd: %s\n", err);
+		free(err);
+		return 1;
+	}
 	return 0;
 }
 
 static void release(struct server *srv)
 {
+	analytics_close(srv);
 	if (srv->access_log && srv->access_log != stdout)
 		fclose(srv->access_log);
 	metrics_free(srv->metrics);

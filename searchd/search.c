@@ -12,6 +12,9 @@
  *   brand, availability, audience (presale|aftersale): filters, repeatable
  *   price_min, price_max   numeric range on the price
  *   sort     relevance (default), price_asc, price_desc, newest
+ *   session  an anonymous id of the visit, for analytics (analytics.c)
+ * By relevance, votes of "was this helpful?" re-rank the first hits
+ * (helpful_rank, feedback.c).  Each first page is recorded for analytics.
  * The reply is documented in README.md ("API").
  */
 #define _POSIX_C_SOURCE 200809L
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analytics.h"
 #include "schema.h"
 #include "searchd.h"
 #include "util.h"
@@ -31,6 +35,7 @@ struct params {
 	json_t *brands, *avails, *audiences;
 	double price_min, price_max;
 	const char *sort;
+	const char *session;
 	struct param_check check; /* where the first error goes */
 };
 
@@ -86,6 +91,11 @@ static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind, const char *
 		p->sort = value;
 	} else if (strcmp(key, "lang") == 0) {
 		param_lang(pc, key, value, &p->lang);
+	} else if (strcmp(key, "session") == 0) {
+		if (!analytics_session_valid(value))
+			param_fail(pc, "parameter '%s' must be %d to %d letters, digits, '-' or '_'", key,
+			           AN_SESSION_MIN, AN_SESSION_MAX);
+		p->session = value;
 	} else {
 		param_fail(pc, "unknown parameter '%s'", key);
 	}
@@ -234,6 +244,7 @@ void search_handle(struct request *req, struct reply *r)
 	json_t *facet_counts = NULL;
 	xs_query *q = NULL;
 	xs_results *res = NULL;
+	struct ranked *ranked = NULL;
 	char *err = NULL;
 	double start = now_seconds();
 
@@ -282,21 +293,44 @@ void search_handle(struct request *req, struct reply *r)
 		if (frc != 0)
 			goto fail;
 	}
-	xs_status st = xs_db_search(req->db, q, (unsigned)p.offset, (unsigned)p.limit, &res, &err);
+	/* By relevance, votes re-rank the first AN_WINDOW hits: a page that
+	 * starts there is cut from the re-ranked window (and the hit after
+	 * it, the floor of what votes can push down). */
+	size_t window = 0, first = 0;
+	unsigned from = (unsigned)p.offset, count = (unsigned)p.limit;
+	if ((!p.sort || strcmp(p.sort, "relevance") == 0) && p.offset < AN_WINDOW &&
+	    analytics_has_votes(req->srv->analytics)) {
+		window = AN_WINDOW;
+		first = (size_t)p.offset;
+		from = 0;
+		count = (unsigned)(p.offset + p.limit > AN_WINDOW + 1 ? p.offset + p.limit : AN_WINDOW + 1);
+	}
+	xs_status st = xs_db_search(req->db, q, from, count, &res, &err);
 	if (st == XS_ERR_QUERY || st == XS_ERR_INVALID) {
 		reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_query", "%s", err);
 		goto out;
 	}
 	if (st != XS_OK)
 		goto fail;
+	size_t nranked;
+	helpful_rank(req->srv->analytics, res, window, &ranked, &nranked);
 	json_t *hits = json_array();
-	for (size_t i = 0; i < xs_results_count(res); i++) {
+	for (size_t i = first; i < nranked && i < first + (size_t)p.limit; i++) {
 		struct xs_hit h;
 		json_t *hit;
-		if (xs_results_hit(res, i, &h, &err) != XS_OK || !(hit = make_hit(res, &h, &err))) {
+		if (xs_results_hit(res, ranked[i].index, &h, &err) != XS_OK) {
 			json_decref(hits);
 			goto fail;
 		}
+		h.score = ranked[i].score;
+		if (!(hit = make_hit(res, &h, &err))) {
+			json_decref(hits);
+			goto fail;
+		}
+		if (ranked[i].yes || ranked[i].no)
+			json_object_set_new(hit, "helpful", json_pack("{s:I,s:I}", "yes",
+			                                              (json_int_t)ranked[i].yes, "no",
+			                                              (json_int_t)ranked[i].no));
 		json_array_append_new(hits, hit);
 	}
 	if (!(facet_counts = make_facets(res, &err))) {
@@ -304,10 +338,14 @@ void search_handle(struct request *req, struct reply *r)
 		goto fail;
 	}
 	r->status = MHD_HTTP_OK;
+	double took_ms = round((now_seconds() - start) * 1e6) / 1e3;
 	r->body = json_pack("{s:s,s:I,s:I,s:I,s:f,s:o}", "query", p.q, "total",
 	                    (json_int_t)xs_results_total(res), "offset", (json_int_t)p.offset,
-	                    "limit", (json_int_t)p.limit, "took_ms",
-	                    round((now_seconds() - start) * 1e6) / 1e3, "hits", hits);
+	                    "limit", (json_int_t)p.limit, "took_ms", took_ms, "hits", hits);
+	/* A further page is the same search again: only first pages count. */
+	if (p.offset == 0)
+		analytics_search(req->srv->analytics, p.q, p.lang, xs_results_total(res), took_ms,
+		                 p.session);
 	json_object_set_new(r->body, "facets", facet_counts);
 	facet_counts = NULL;
 	/* Words the index doesn't know were searched by their correction
@@ -323,6 +361,7 @@ fail:
 	            err ? err : "unknown error");
 out:
 	xs_free(err);
+	free(ranked);
 	xs_results_free(res);
 	xs_query_free(q);
 	json_decref(facet_counts);

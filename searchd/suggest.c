@@ -7,12 +7,13 @@
  *   limit  suggestions and titles each, 1..SEARCHD_MAX_SUGGEST (8)
  *   lang   nl|en: analyse in that language and offer only titles in it
  *
- * Two lists come back.  suggestions: the text with its last word, the one
- * still being typed, completed from the index's own vocabulary
- * (xs_db_complete).  titles: documents whose title matches the text, the
+ * Two lists come back.  suggestions: first past queries that start with
+ * the text and found something, most searched first (analytics.c keeps
+ * them), then the text with its last word, the one still being typed,
+ * completed from the index's own vocabulary (xs_db_complete).  titles: documents whose title matches the text, the
  * last word as a prefix, for a jump straight to a product or an answer.
- * Once the text ends in a space the last word is finished: nothing is
- * completed, titles still come.  An empty q gives two empty lists, not an
+ * Once the text ends in a space the last word is finished: it is not
+ * completed, but past queries that go on from it still come, and titles.  An empty q gives two empty lists, not an
  * error, since a search bar that has just been cleared still asks.
  * The reply is documented in README.md ("API").
  */
@@ -21,9 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analytics.h"
 #include "schema.h"
 #include "searchd.h"
 #include "util.h"
+#include "xs_analytics.h"
 
 #define SEARCHD_MAX_SUGGEST 20
 #define BLANKS " \t\r\n"
@@ -96,8 +99,54 @@ static void add_completion(void *ctx, const char *word, unsigned long freq)
 {
 	struct completion_ctx *c = ctx;
 	char *text = xasprintf("%.*s%s", (int)c->head_len, c->head, word);
-	json_array_append_new(c->list, json_pack("{s:s,s:I}", "text", text, "freq", (json_int_t)freq));
+	json_array_append_new(c->list, json_pack("{s:s,s:I,s:s}", "text", text, "freq",
+	                                         (json_int_t)freq, "source", "index"));
 	free(text);
+}
+
+static void add_query(void *ctx, const char *query, unsigned long searches)
+{
+	json_array_append_new(ctx, json_pack("{s:s,s:I,s:s}", "text", query, "freq",
+	                                     (json_int_t)searches, "source", "query"));
+}
+
+/* Append the index's completions to the past queries in list, those
+ * not among them, until list holds limit. */
+static void merge_completions(json_t *list, json_t *index, size_t limit)
+{
+	size_t nq = json_array_size(list), i, j;
+	json_t *s, *t;
+	json_array_foreach(index, i, s) {
+		if (json_array_size(list) >= limit)
+			break;
+		bool dup = false;
+		for (j = 0; j < nq && !dup; j++) {
+			t = json_array_get(list, j);
+			dup = json_equal(json_object_get(t, "text"), json_object_get(s, "text"));
+		}
+		if (!dup)
+			json_array_append(list, s);
+	}
+}
+
+/* Past queries that go on from q, most searched first. */
+static void add_past_queries(struct request *req, const char *q, size_t limit, json_t *list)
+{
+	char *typed = NULL, *err = NULL;
+	if (!req->srv->analytics)
+		return;
+	if (xs_text_normalize(q, &typed, &err) != XS_OK) {
+		log_msg(req->srv, LOG_DEBUG, "suggest: cannot normalise the text: %s", err);
+		xs_free(err);
+		return;
+	}
+	/* "zwembad " has finished its word: only longer queries go on. */
+	size_t qlen = strlen(q);
+	char *prefix = *typed && strchr(BLANKS, q[qlen - 1]) ? xasprintf("%s ", typed)
+	                                                    : xstrdup(typed);
+	analytics_complete(req->srv->analytics, prefix, limit, add_query, list);
+	free(prefix);
+	xs_free(typed);
 }
 
 /* A title hit: what a suggestion list shows of a document, taken from its
@@ -207,12 +256,18 @@ void suggest_handle(struct request *req, struct reply *r)
 	size_t qlen = strlen(p.q);
 	size_t lead = strspn(p.q, BLANKS);
 	size_t word = last_word_start(p.q, qlen);
+	if (lead < qlen)
+		add_past_queries(req, p.q, (size_t)p.limit, suggestions);
 	if (word < qlen) {
 		/* The suggestion keeps the text as typed, less leading blanks,
 		 * with the completed word in the index's (lowercase) form. */
-		struct completion_ctx c = {suggestions, p.q + lead, word - lead};
-		if (xs_db_complete(req->db, p.q + word, p.lang, (size_t)p.limit, add_completion, &c,
-		                   &err) != XS_OK)
+		json_t *index = json_array();
+		struct completion_ctx c = {index, p.q + lead, word - lead};
+		size_t want = (size_t)p.limit + json_array_size(suggestions);
+		xs_status st = xs_db_complete(req->db, p.q + word, p.lang, want, add_completion, &c, &err);
+		merge_completions(suggestions, index, (size_t)p.limit);
+		json_decref(index);
+		if (st != XS_OK)
 			goto fail;
 	}
 	if (lead < qlen) {
