@@ -36,6 +36,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1129,7 +1130,15 @@ int analytics_open(struct server *srv, char **err)
 	log_msg(srv, LOG_INFO,
 	        "analytics: %lu events from %u day files in '%s' replayed in %.2f s%s", events,
 	        files, srv->cfg.data, now_seconds() - start, skipped ? " (some lines skipped)" : "");
-	if (pthread_create(&a->flusher, NULL, flusher_main, a) != 0) {
+	/* The flusher takes no signal: SIGTERM and SIGINT are main's, which
+	 * sigwaits for them (a thread that let them through would die of
+	 * the first one that came before main waits). */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&a->flusher, NULL, flusher_main, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		analytics_free(a);
 		return vb_error(err, "cannot start the analytics thread");
 	}

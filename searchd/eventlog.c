@@ -312,21 +312,23 @@ static void skip_line(struct replay_file *rf, const char *why)
 		log_msg(rf->log->srv, LOG_WARN, "%s:%ld: %s; skipped", rf->path, rf->line, why);
 }
 
-/* One line (complete or the torn tail); true when it was applied. */
-static bool replay_line(struct replay_file *rf, struct strbuf *sb)
+/* One line; true when it was applied.  A torn tail that is not an event
+ * is not reported here: repair_tail says what happens to it. */
+static bool replay_line(struct replay_file *rf, struct strbuf *sb, bool tail)
 {
 	rf->line++;
-	if (sb->overflow) {
+	if (sb->overflow && !tail) {
 		skip_line(rf, "longer than 64 KiB");
 		return false;
 	}
-	if (sb->len == 0)
+	if (sb->len == 0 || sb->overflow)
 		return false;
 	json_error_t jerr;
 	json_t *ev = json_loadb(sb->buf, sb->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(ev)) {
 		json_decref(ev);
-		skip_line(rf, "not a JSON object");
+		if (!tail)
+			skip_line(rf, "not a JSON object");
 		return false;
 	}
 	const char *why = rf->apply(rf->ctx, ev);
@@ -340,10 +342,17 @@ static bool replay_line(struct replay_file *rf, struct strbuf *sb)
 }
 
 /* The torn tail of a file (no newline): keep it when it is a whole event
- * (only the newline was lost), else cut it off. */
+ * (only the newline was lost), else cut it off.  A file that grew since
+ * it was read is being written by another searchd: its line is not torn
+ * but unfinished, and is left alone. */
 static void repair_tail(struct replay_file *rf, bool applied, off_t start, size_t len)
 {
+	struct stat st;
 	int fd = open(rf->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size != start + (off_t)len) {
+		close(fd);
+		return;
+	}
 	bool ok = fd >= 0;
 	if (ok && applied)
 		ok = write_all(fd, "\n", 1) == 0;
@@ -383,7 +392,7 @@ static void replay_one(struct replay_file *rf)
 			}
 			strbuf_add(&sb, p, (size_t)(nl - p));
 			consumed += nl - p + 1;
-			replay_line(rf, &sb);
+			replay_line(rf, &sb, false);
 			strbuf_release(&sb);
 			strbuf_init(&sb, LINE_MAX_BYTES);
 			line_start = consumed;
@@ -395,7 +404,7 @@ static void replay_one(struct replay_file *rf)
 	fclose(f);
 	free(chunk);
 	if (consumed > line_start) {
-		bool applied = replay_line(rf, &sb);
+		bool applied = replay_line(rf, &sb, true);
 		repair_tail(rf, applied, line_start, (size_t)(consumed - line_start));
 	}
 	strbuf_release(&sb);
