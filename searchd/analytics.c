@@ -45,15 +45,15 @@
 #include "analytics.h"
 #include "util.h"
 
-#define SEEN 16     /* queries a session remembers having searched */
-#define EVIDENCE 8  /* proposals a session remembers supporting */
-#define VOTES 8     /* votes a session remembers */
+#define SEEN 16    /* queries a session remembers having searched */
+#define EVIDENCE 8 /* proposals a session remembers supporting */
+#define VOTES 8    /* votes a session remembers */
 #define FLUSH_MS 200
 #define SYNC_MS 5000
 #define EXPIRE_MS 60000
 
 struct day {
-	long day; /* -1: slot unused */
+	long day;              /* -1: slot unused */
 	struct strmap queries; /* normalised query -> struct query_stat */
 	struct day_totals tot;
 };
@@ -74,9 +74,9 @@ struct session {
 	long q_day;
 	unsigned long q_hits;
 	double q_took;
-	bool q_in_day;  /* counted in its day's totals */
+	bool q_in_day;   /* counted in its day's totals */
 	bool q_in_query; /* counted in the query's stat */
-	bool q_new;     /* counted as a new session for the query */
+	bool q_new;      /* counted as a new session for the query */
 	bool q_clicked;
 	/* Its latest search without results, and the one before. */
 	char *zero, *zero_before;
@@ -142,8 +142,8 @@ bool analytics_session_valid(const char *s)
 	if (n < AN_SESSION_MIN || n > AN_SESSION_MAX)
 		return false;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_' || *s == '-'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
 			return false;
 	return true;
 }
@@ -428,8 +428,10 @@ static void propose(struct analytics *a, struct session *s, const char *from, co
 	if (!p) {
 		if (a->proposals.count >= AN_PROPOSALS) {
 			if (!a->warned_proposals)
-				log_msg(a->srv, LOG_WARN, "analytics: %d synonym proposals pending; the weakest "
-				                          "make way for new ones", AN_PROPOSALS);
+				log_msg(a->srv, LOG_WARN,
+				        "analytics: %d synonym proposals pending; the weakest "
+				        "make way for new ones",
+				        AN_PROPOSALS);
 			a->warned_proposals = true;
 			drop_weakest_proposal(a);
 		}
@@ -494,8 +496,10 @@ static void apply_feedback(struct analytics *a, long long t, const char *id, boo
 	if (!v) {
 		if (a->votes.count >= AN_VOTED_DOCS) {
 			if (!a->warned_votes)
-				log_msg(a->srv, LOG_WARN, "analytics: %d documents have votes; votes for "
-				                          "others are not counted", AN_VOTED_DOCS);
+				log_msg(a->srv, LOG_WARN,
+				        "analytics: %d documents have votes; votes for "
+				        "others are not counted",
+				        AN_VOTED_DOCS);
 			a->warned_votes = true;
 			return;
 		}
@@ -613,9 +617,10 @@ static const char *apply_event(void *ctx, json_t *ev)
 			why = "a search without words";
 		else
 			apply_search(a, t, norm,
-			             lang && (!strcmp(lang, "nl") || !strcmp(lang, "en")) ? lang : NULL,
-			             (unsigned long)json_integer_value(hits), json_number_value(took),
-			             session);
+			             lang && (!strcmp(lang, "nl") || !strcmp(lang, "en")) ? lang
+			                                                                  : NULL,
+			             (unsigned long)json_integer_value(hits),
+			             json_number_value(took), session);
 	} else if (strcmp(e, "click") == 0) {
 		const char *q = opt_string(ev, "q", &bad), *id = opt_string(ev, "id", &bad);
 		if (!q || !id || bad)
@@ -728,8 +733,8 @@ void analytics_decide(struct analytics *a, const char *from, const char *to, boo
 {
 	long long t = now_ms();
 	size_t len;
-	json_t *ev = json_pack("{s:s,s:s,s:s,s:s}", "e", "synonym", "from", from, "to", to, "action",
-	                       approve ? "approve" : "reject");
+	json_t *ev = json_pack("{s:s,s:s,s:s,s:s}", "e", "synonym", "from", from, "to", to,
+	                       "action", approve ? "approve" : "reject");
 	char *line = ev ? event_line(ev, t, NULL, &len) : NULL;
 	pthread_mutex_lock(&a->lock);
 	apply_decision(a, t, from, to, approve);
@@ -793,7 +798,8 @@ struct strmap *analytics_merge(struct analytics *a, long from, long to, struct d
 			while (strmap_next(&it, &q, &v)) {
 				const struct query_stat *st = v;
 				bool added;
-				struct query_stat **m = (struct query_stat **)strmap_slot(out, q, &added, NULL);
+				struct query_stat **m =
+				    (struct query_stat **)strmap_slot(out, q, &added, NULL);
 				if (added)
 					*m = xcalloc(1, sizeof **m);
 				(*m)->searches += st->searches;
@@ -837,10 +843,10 @@ json_t *analytics_proposals(struct analytics *a, size_t limit)
 		char first[21], last[21];
 		time_format(all[i]->first_t, first);
 		time_format(all[i]->last_t, last);
-		json_array_append_new(out, json_pack("{s:s,s:s,s:I,s:s,s:s}", "from", all[i]->from, "to",
-		                                     all[i]->to, "evidence",
-		                                     (json_int_t)all[i]->evidence, "first_seen", first,
-		                                     "last_seen", last));
+		json_array_append_new(out, json_pack("{s:s,s:s,s:I,s:s,s:s}", "from", all[i]->from,
+		                                     "to", all[i]->to, "evidence",
+		                                     (json_int_t)all[i]->evidence, "first_seen",
+		                                     first, "last_seen", last));
 	}
 	pthread_mutex_unlock(&a->lock);
 	free(all);
@@ -870,10 +876,9 @@ json_t *analytics_decisions(struct analytics *a, size_t limit)
 	for (size_t i = 0; i < n && i < limit; i++) {
 		char at[21];
 		time_format(all[i]->t, at);
-		json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s}", "from", all[i]->from, "to",
-		                                     all[i]->to, "action",
-		                                     all[i]->approved ? "approved" : "rejected", "at",
-		                                     at));
+		json_array_append_new(
+		    out, json_pack("{s:s,s:s,s:s,s:s}", "from", all[i]->from, "to", all[i]->to,
+		                   "action", all[i]->approved ? "approved" : "rejected", "at", at));
 	}
 	pthread_mutex_unlock(&a->lock);
 	free(all);
@@ -1016,7 +1021,8 @@ static void expire_sessions(struct analytics *a, long long now)
 static void *flusher_main(void *arg)
 {
 	struct analytics *a = arg;
-	double last_sync = now_seconds(), last_expire = last_sync, last_rebuild = 0, rebuild_cost = 0;
+	double last_sync = now_seconds(), last_expire = last_sync, last_rebuild = 0,
+	       rebuild_cost = 0;
 	double last_warn = -1e9;
 	pthread_mutex_lock(&a->stop_lock);
 	while (!a->stop) {
@@ -1129,7 +1135,8 @@ int analytics_open(struct server *srv, char **err)
 	suggest_rebuild(a);
 	log_msg(srv, LOG_INFO,
 	        "analytics: %lu events from %u day files in '%s' replayed in %.2f s%s", events,
-	        files, srv->cfg.data, now_seconds() - start, skipped ? " (some lines skipped)" : "");
+	        files, srv->cfg.data, now_seconds() - start,
+	        skipped ? " (some lines skipped)" : "");
 	/* The flusher takes no signal: SIGTERM and SIGINT are main's, which
 	 * sigwaits for them (a thread that let them through would die of
 	 * the first one that came before main waits). */

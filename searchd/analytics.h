@@ -24,20 +24,20 @@
 
 /* ---------------------------------------------------------- limits */
 
-#define AN_SESSION_MIN 8      /* session id: 8..64 of [A-Za-z0-9_-] */
+#define AN_SESSION_MIN 8 /* session id: 8..64 of [A-Za-z0-9_-] */
 #define AN_SESSION_MAX 64
 #define AN_SESSION_IDLE_MS (30L * 60 * 1000) /* a session ends after 30 idle minutes */
-#define AN_BURST_MS 5000L     /* a search extending the last one within 5 s replaces it */
-#define AN_DAYS_HELD 92       /* days of per-query counts held in memory */
-#define AN_DAY_QUERIES 5000   /* distinct queries counted per day */
-#define AN_QUERY_MAX 200      /* longer queries count in totals only (bytes, normalised) */
+#define AN_BURST_MS 5000L      /* a search extending the last one within 5 s replaces it */
+#define AN_DAYS_HELD 92        /* days of per-query counts held in memory */
+#define AN_DAY_QUERIES 5000    /* distinct queries counted per day */
+#define AN_QUERY_MAX 200       /* longer queries count in totals only (bytes, normalised) */
 #define AN_HELD_QUERIES 200000 /* per-query counts over all days held; older days go first */
-#define AN_SESSIONS 50000     /* sessions followed at once; the longest idle goes first */
-#define AN_VOTED_DOCS 100000  /* documents with votes */
-#define AN_PROPOSALS 2000     /* pending synonym proposals */
-#define AN_SUGGEST_MAX 20000  /* past queries offered as completions */
-#define AN_SUGGEST_SESSIONS 3 /* a past query is offered once searched in this many sessions */
-#define AN_SUGGEST_SCAN 5000  /* candidates looked at per /suggest call, at most */
+#define AN_SESSIONS 50000      /* sessions followed at once; the longest idle goes first */
+#define AN_VOTED_DOCS 100000   /* documents with votes */
+#define AN_PROPOSALS 2000      /* pending synonym proposals */
+#define AN_SUGGEST_MAX 20000   /* past queries offered as completions */
+#define AN_SUGGEST_SESSIONS 3  /* a past query is offered once searched in this many sessions */
+#define AN_SUGGEST_SCAN 5000   /* candidates looked at per /suggest call, at most */
 
 /* Helpfulness: a hit's relevance score is multiplied by
  * 1 + AN_BOOST * (yes - no) / (yes + no + AN_PRIOR): a Bayesian average

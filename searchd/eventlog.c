@@ -27,9 +27,9 @@
 #include "analytics.h"
 #include "util.h"
 
-#define LINE_MAX_BYTES (64 * 1024)    /* longer lines are not events of ours */
-#define QUEUE_MAX_BYTES (16 << 20)    /* queued and not yet written */
-#define WARN_PER_FILE 10              /* then one summary line */
+#define LINE_MAX_BYTES (64 * 1024) /* longer lines are not events of ours */
+#define QUEUE_MAX_BYTES (16 << 20) /* queued and not yet written */
+#define WARN_PER_FILE 10           /* then one summary line */
 #define MS_PER_DAY 86400000LL
 
 /* ---------------------------------------------------------------- time */
@@ -94,7 +94,8 @@ void time_format(long long ms, char out[21])
 	struct tm tm = utc((time_t)(ms / 1000));
 	snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)(tm.tm_year + 1900) % 10000u,
 	         (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
-	         (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+	         (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+	         (unsigned)tm.tm_sec % 100u);
 }
 
 /* ----------------------------------------------------------- the log */
@@ -177,7 +178,8 @@ int eventlog_open(struct server *srv, const char *dir, struct eventlog **out, ch
 {
 	struct stat st;
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
-		return vb_error(err, "cannot create the data directory '%s': %s", dir, strerror(errno));
+		return vb_error(err, "cannot create the data directory '%s': %s", dir,
+		                strerror(errno));
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return vb_error(err, "the data directory '%s' is not a directory", dir);
 	struct eventlog *log = xcalloc(1, sizeof *log);
@@ -249,8 +251,8 @@ int eventlog_flush(struct eventlog *log, bool sync, char **err)
 	pthread_mutex_unlock(&log->queue_lock);
 
 	if (dropped)
-		log_msg(log->srv, LOG_WARN, "analytics: %lu events were not logged: the disk fell behind",
-		        dropped);
+		log_msg(log->srv, LOG_WARN,
+		        "analytics: %lu events were not logged: the disk fell behind", dropped);
 	for (size_t i = 0; i < nsegs; i++) {
 		struct strbuf *sb = &segs[i].lines;
 		if (rc == 0 && open_day(log, segs[i].day, err) != 0) {
@@ -361,9 +363,10 @@ static void repair_tail(struct replay_file *rf, bool applied, off_t start, size_
 	if (fd >= 0)
 		close(fd);
 	if (!applied)
-		log_msg(rf->log->srv, LOG_WARN,
-		        "%s:%ld: the last line is incomplete (a crash while writing?); %zu bytes %s",
-		        rf->path, rf->line, len, ok ? "removed" : "left (cannot repair the file)");
+		log_msg(
+		    rf->log->srv, LOG_WARN,
+		    "%s:%ld: the last line is incomplete (a crash while writing?); %zu bytes %s",
+		    rf->path, rf->line, len, ok ? "removed" : "left (cannot repair the file)");
 	else if (!ok)
 		log_msg(rf->log->srv, LOG_WARN, "%s: cannot end its last line: %s", rf->path,
 		        strerror(errno));
@@ -373,7 +376,8 @@ static void replay_one(struct replay_file *rf)
 {
 	FILE *f = fopen(rf->path, "rb");
 	if (!f) {
-		log_msg(rf->log->srv, LOG_WARN, "cannot read '%s': %s; skipped", rf->path, strerror(errno));
+		log_msg(rf->log->srv, LOG_WARN, "cannot read '%s': %s; skipped", rf->path,
+		        strerror(errno));
 		return;
 	}
 	char *chunk = xmalloc(64 * 1024);
@@ -400,7 +404,8 @@ static void replay_one(struct replay_file *rf)
 		}
 	}
 	if (ferror(f))
-		log_msg(rf->log->srv, LOG_WARN, "error reading '%s': %s", rf->path, strerror(errno));
+		log_msg(rf->log->srv, LOG_WARN, "error reading '%s': %s", rf->path,
+		        strerror(errno));
 	fclose(f);
 	free(chunk);
 	if (consumed > line_start) {
@@ -409,7 +414,8 @@ static void replay_one(struct replay_file *rf)
 	}
 	strbuf_release(&sb);
 	if (rf->skipped > WARN_PER_FILE)
-		log_msg(rf->log->srv, LOG_WARN, "%s: %lu lines skipped in all", rf->path, rf->skipped);
+		log_msg(rf->log->srv, LOG_WARN, "%s: %lu lines skipped in all", rf->path,
+		        rf->skipped);
 }
 
 unsigned long eventlog_replay(struct eventlog *log, eventlog_apply_fn apply, void *ctx,

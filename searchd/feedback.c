@@ -40,12 +40,12 @@ json_t *body_object(struct request *req, struct reply *r, const char *const *all
 		 * invalid UTF-8 it refused. */
 		if (utf8_valid(jerr.text, strlen(jerr.text), NULL))
 			reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
-			            "the request body is not valid JSON: %s (line %d, column %d)", jerr.text,
-			            jerr.line, jerr.column);
+			            "the request body is not valid JSON: %s (line %d, column %d)",
+			            jerr.text, jerr.line, jerr.column);
 		else
 			reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
-			            "the request body is not valid JSON (line %d, column %d)", jerr.line,
-			            jerr.column);
+			            "the request body is not valid JSON (line %d, column %d)",
+			            jerr.line, jerr.column);
 		return NULL;
 	}
 	if (!json_is_object(o)) {
@@ -56,9 +56,11 @@ json_t *body_object(struct request *req, struct reply *r, const char *const *all
 	}
 	const char *key;
 	json_t *v;
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		if (!param_one_of(key, allowed)) {
-			reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "unknown field '%.64s'", key);
+			reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "unknown field '%.64s'",
+			            key);
 			json_decref(o);
 			return NULL;
 		}
@@ -96,8 +98,8 @@ static bool field_session(json_t *o, const char **out, struct reply *r)
 		return false;
 	if (*out && !analytics_session_valid(*out)) {
 		reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
-		            "field 'session' must be %d to %d letters, digits, '-' or '_'", AN_SESSION_MIN,
-		            AN_SESSION_MAX);
+		            "field 'session' must be %d to %d letters, digits, '-' or '_'",
+		            AN_SESSION_MIN, AN_SESSION_MAX);
 		return false;
 	}
 	return true;
@@ -113,8 +115,8 @@ static bool doc_exists(struct request *req, const char *id, struct reply *r)
 	if (st == XS_ERR_NOT_FOUND)
 		reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no document with id '%s'", id);
 	else if (st != XS_OK)
-		reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "cannot look up '%s': %s", id,
-		            err ? err : xs_status_to_string(st));
+		reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+		            "cannot look up '%s': %s", id, err ? err : xs_status_to_string(st));
 	xs_free(err);
 	return st == XS_OK;
 }

@@ -140,7 +140,8 @@ static json_t *faq_candidates(struct row *rows, size_t n, bool clicks_known, siz
 		if (st->clicked || (!st->no_results && !clicks_known))
 			continue;
 		char *key = NULL, *err = NULL;
-		if (xs_text_group_key(rows[i].q, st->lang[0] ? st->lang : "nl", &key, &err) != XS_OK) {
+		if (xs_text_group_key(rows[i].q, st->lang[0] ? st->lang : "nl", &key, &err) !=
+		    XS_OK) {
 			xs_free(err);
 			continue;
 		}
@@ -152,8 +153,9 @@ static json_t *faq_candidates(struct row *rows, size_t n, bool clicks_known, siz
 			(*g)->queries = json_array();
 		}
 		xs_free(key);
-		json_array_append_new((*g)->queries, json_pack("{s:s,s:I}", "query", rows[i].q,
-		                                               "searches", (json_int_t)st->searches));
+		json_array_append_new((*g)->queries,
+		                      json_pack("{s:s,s:I}", "query", rows[i].q, "searches",
+		                                (json_int_t)st->searches));
 		(*g)->searches += st->searches;
 		(*g)->no_results += st->no_results;
 	}
@@ -166,12 +168,12 @@ static json_t *faq_candidates(struct row *rows, size_t n, bool clicks_known, siz
 	qsort(all, ng, sizeof *all, by_group_searches);
 	json_t *out = json_array();
 	for (size_t i = 0; i < ng && i < limit; i++)
-		json_array_append_new(out,
-		                      json_pack("{s:s,s:O,s:I,s:I,s:s}", "key", all[i]->key, "queries",
-		                                all[i]->queries, "searches", (json_int_t)all[i]->searches,
-		                                "no_results", (json_int_t)all[i]->no_results, "reason",
-		                                all[i]->no_results == all[i]->searches ? "no_results"
-		                                                                       : "not_clicked"));
+		json_array_append_new(
+		    out, json_pack("{s:s,s:O,s:I,s:I,s:s}", "key", all[i]->key, "queries",
+		                   all[i]->queries, "searches", (json_int_t)all[i]->searches,
+		                   "no_results", (json_int_t)all[i]->no_results, "reason",
+		                   all[i]->no_results == all[i]->searches ? "no_results"
+		                                                          : "not_clicked"));
 	free(all);
 	strmap_release(&groups, free_group);
 	return out;
@@ -179,7 +181,8 @@ static json_t *faq_candidates(struct row *rows, size_t n, bool clicks_known, siz
 
 void analytics_handle(struct request *req, struct reply *r)
 {
-	struct report_params p = {.limit = 20, .dates = true, .check = {r, false, req->srv->cfg.max_query}};
+	struct report_params p = {
+	    .limit = 20, .dates = true, .check = {r, false, req->srv->cfg.max_query}};
 	if (!analytics_ready(req, r))
 		return;
 	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, on_param, &p);
@@ -195,7 +198,8 @@ void analytics_handle(struct request *req, struct reply *r)
 	}
 	struct day_totals tot;
 	long held;
-	struct strmap *stats = analytics_merge(req->srv->analytics, p.from_day, p.to_day, &tot, &held);
+	struct strmap *stats =
+	    analytics_merge(req->srv->analytics, p.from_day, p.to_day, &tot, &held);
 	struct row *rows = xmalloc((stats->count + 1) * sizeof *rows);
 	size_t n = 0;
 	struct strmap_iter it = {stats, 0, NULL};
@@ -212,11 +216,11 @@ void analytics_handle(struct request *req, struct reply *r)
 	for (size_t i = 0; i < n && i < (size_t)p.limit; i++) {
 		const struct query_stat *st = rows[i].st;
 		json_array_append_new(
-			top, json_pack("{s:s,s:I,s:f,s:I,s:f}", "query", rows[i].q, "searches",
-			               (json_int_t)st->searches, "avg_hits",
-			               round((double)st->hits / (double)st->searches * 100) / 100, "clicks",
-			               (json_int_t)st->clicks, "click_through",
-			               ratio(st->clicked, st->searches)));
+		    top, json_pack("{s:s,s:I,s:f,s:I,s:f}", "query", rows[i].q, "searches",
+		                   (json_int_t)st->searches, "avg_hits",
+		                   round((double)st->hits / (double)st->searches * 100) / 100,
+		                   "clicks", (json_int_t)st->clicks, "click_through",
+		                   ratio(st->clicked, st->searches)));
 	}
 	json_t *faq = faq_candidates(rows, n, tot.clicks > 0, (size_t)p.limit);
 
@@ -231,14 +235,14 @@ void analytics_handle(struct request *req, struct reply *r)
 	day_format(p.to_day, to);
 	day_format(held, held_from);
 	r->body = json_pack(
-		"{s:s,s:s,s:s?,s:I,s:I,s:I,s:f,s:f,s:I,s:{s:I,s:I},s:o,s:o,s:o}", "from", from, "to", to,
-		"held_from", held >= 0 ? held_from : NULL, "searches", (json_int_t)tot.searches,
-		"no_result_searches", (json_int_t)tot.no_results, "clicks", (json_int_t)tot.clicks,
-		"click_through", ratio(tot.clicked, tot.searches), "avg_took_ms",
-		tot.searches ? round(tot.took_ms / (double)tot.searches * 1000) / 1000 : 0.0,
-		"untracked_searches", (json_int_t)tot.untracked, "feedback", "helpful",
-		(json_int_t)tot.helpful, "not_helpful", (json_int_t)tot.not_helpful, "top_queries", top,
-		"no_result_queries", none, "faq_candidates", faq);
+	    "{s:s,s:s,s:s?,s:I,s:I,s:I,s:f,s:f,s:I,s:{s:I,s:I},s:o,s:o,s:o}", "from", from, "to",
+	    to, "held_from", held >= 0 ? held_from : NULL, "searches", (json_int_t)tot.searches,
+	    "no_result_searches", (json_int_t)tot.no_results, "clicks", (json_int_t)tot.clicks,
+	    "click_through", ratio(tot.clicked, tot.searches), "avg_took_ms",
+	    tot.searches ? round(tot.took_ms / (double)tot.searches * 1000) / 1000 : 0.0,
+	    "untracked_searches", (json_int_t)tot.untracked, "feedback", "helpful",
+	    (json_int_t)tot.helpful, "not_helpful", (json_int_t)tot.not_helpful, "top_queries", top,
+	    "no_result_queries", none, "faq_candidates", faq);
 	free(rows);
 	strmap_release(stats, free);
 	free(stats);
@@ -385,15 +389,15 @@ void synonyms_decide_handle(struct request *req, struct reply *r)
 	int state = analytics_proposal_state(srv->analytics, from, to, &approved, &when);
 	if (state < 0) {
 		reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
-		            "no pending proposal '%s => %s' (GET /analytics/synonyms lists them)", from,
-		            to);
+		            "no pending proposal '%s => %s' (GET /analytics/synonyms lists them)",
+		            from, to);
 		goto unlock;
 	}
 	if (state > 0) {
 		char at[21];
 		time_format(when, at);
-		reply_error(r, MHD_HTTP_CONFLICT, "conflict", "'%s => %s' was already %s at %s", from, to,
-		            approved ? "approved" : "rejected", at);
+		reply_error(r, MHD_HTTP_CONFLICT, "conflict", "'%s => %s' was already %s at %s",
+		            from, to, approved ? "approved" : "rejected", at);
 		goto unlock;
 	}
 	if (!approve) {
@@ -413,13 +417,15 @@ void synonyms_decide_handle(struct request *req, struct reply *r)
 		goto unlock;
 	}
 	/* Live now; the file keeps it through a re-index with --synonyms. */
-	r->body = json_pack("{s:s,s:s,s:s,s:b,s:s?,s:b}", "from", from, "to", to, "action",
-	                    "approved", "live", 1, "synonyms_file", srv->cfg.synonyms, "appended", 0);
+	r->body =
+	    json_pack("{s:s,s:s,s:s,s:b,s:s?,s:b}", "from", from, "to", to, "action", "approved",
+	              "live", 1, "synonyms_file", srv->cfg.synonyms, "appended", 0);
 	if (!srv->cfg.synonyms) {
-		json_object_set_new(r->body, "warning",
-		                    json_string("no synonyms file is configured (setting 'synonyms'): the "
-		                                "rule is live in the index, but a re-index with "
-		                                "--synonyms will drop it"));
+		json_object_set_new(
+		    r->body, "warning",
+		    json_string("no synonyms file is configured (setting 'synonyms'): the "
+		                "rule is live in the index, but a re-index with "
+		                "--synonyms will drop it"));
 	} else if (append_rule(srv->cfg.synonyms, from, to, &err) != 0) {
 		log_msg(srv, LOG_ERROR, "analytics: %s", err);
 		char *w = xasprintf("%s: the rule is live in the index, but a re-index with "

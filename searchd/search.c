@@ -93,8 +93,9 @@ static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind, const char *
 		param_lang(pc, key, value, &p->lang);
 	} else if (strcmp(key, "session") == 0) {
 		if (!analytics_session_valid(value))
-			param_fail(pc, "parameter '%s' must be %d to %d letters, digits, '-' or '_'", key,
-			           AN_SESSION_MIN, AN_SESSION_MAX);
+			param_fail(pc,
+			           "parameter '%s' must be %d to %d letters, digits, '-' or '_'",
+			           key, AN_SESSION_MIN, AN_SESSION_MAX);
 		p->session = value;
 	} else {
 		param_fail(pc, "unknown parameter '%s'", key);
@@ -303,7 +304,8 @@ void search_handle(struct request *req, struct reply *r)
 		window = AN_WINDOW;
 		first = (size_t)p.offset;
 		from = 0;
-		count = (unsigned)(p.offset + p.limit > AN_WINDOW + 1 ? p.offset + p.limit : AN_WINDOW + 1);
+		count = (unsigned)(p.offset + p.limit > AN_WINDOW + 1 ? p.offset + p.limit
+		                                                      : AN_WINDOW + 1);
 	}
 	xs_status st = xs_db_search(req->db, q, from, count, &res, &err);
 	if (st == XS_ERR_QUERY || st == XS_ERR_INVALID) {
@@ -328,9 +330,9 @@ void search_handle(struct request *req, struct reply *r)
 			goto fail;
 		}
 		if (ranked[i].yes || ranked[i].no)
-			json_object_set_new(hit, "helpful", json_pack("{s:I,s:I}", "yes",
-			                                              (json_int_t)ranked[i].yes, "no",
-			                                              (json_int_t)ranked[i].no));
+			json_object_set_new(hit, "helpful",
+			                    json_pack("{s:I,s:I}", "yes", (json_int_t)ranked[i].yes,
+			                              "no", (json_int_t)ranked[i].no));
 		json_array_append_new(hits, hit);
 	}
 	if (!(facet_counts = make_facets(res, &err))) {

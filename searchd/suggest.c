@@ -10,12 +10,11 @@
  * Two lists come back.  suggestions: first past queries that start with
  * the text and found something, most searched first (analytics.c keeps
  * them), then the text with its last word, the one still being typed,
- * completed from the index's own vocabulary (xs_db_complete).  titles: documents whose title matches the text, the
- * last word as a prefix, for a jump straight to a product or an answer.
- * Once the text ends in a space the last word is finished: it is not
- * completed, but past queries that go on from it still come, and titles.  An empty q gives two empty lists, not an
- * error, since a search bar that has just been cleared still asks.
- * The reply is documented in README.md ("API").
+ * completed from the index's own vocabulary (xs_db_complete).  titles: documents whose title
+ * matches the text, the last word as a prefix, for a jump straight to a product or an answer. Once
+ * the text ends in a space the last word is finished: it is not completed, but past queries that go
+ * on from it still come, and titles.  An empty q gives two empty lists, not an error, since a
+ * search bar that has just been cleared still asks. The reply is documented in README.md ("API").
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -116,7 +115,8 @@ static void merge_completions(json_t *list, json_t *index, size_t limit)
 {
 	size_t nq = json_array_size(list), i, j;
 	json_t *s, *t;
-	json_array_foreach(index, i, s) {
+	json_array_foreach(index, i, s)
+	{
 		if (json_array_size(list) >= limit)
 			break;
 		bool dup = false;
@@ -142,8 +142,8 @@ static void add_past_queries(struct request *req, const char *q, size_t limit, j
 	}
 	/* "zwembad " has finished its word: only longer queries go on. */
 	size_t qlen = strlen(q);
-	char *prefix = *typed && strchr(BLANKS, q[qlen - 1]) ? xasprintf("%s ", typed)
-	                                                    : xstrdup(typed);
+	char *prefix =
+	    *typed && strchr(BLANKS, q[qlen - 1]) ? xasprintf("%s ", typed) : xstrdup(typed);
 	analytics_complete(req->srv->analytics, prefix, limit, add_query, list);
 	free(prefix);
 	xs_free(typed);
@@ -264,7 +264,8 @@ void suggest_handle(struct request *req, struct reply *r)
 		json_t *index = json_array();
 		struct completion_ctx c = {index, p.q + lead, word - lead};
 		size_t want = (size_t)p.limit + json_array_size(suggestions);
-		xs_status st = xs_db_complete(req->db, p.q + word, p.lang, want, add_completion, &c, &err);
+		xs_status st =
+		    xs_db_complete(req->db, p.q + word, p.lang, want, add_completion, &c, &err);
 		merge_completions(suggestions, index, (size_t)p.limit);
 		json_decref(index);
 		if (st != XS_OK)

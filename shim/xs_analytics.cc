@@ -39,7 +39,8 @@ xs_status xs_text_group_key(const char *text, const char *lang, char **out, char
 	try {
 		const language *l = language_for(lang ? lang : "nl");
 		if (!l || (lang && !*lang))
-			return invalid(err, std::string("unknown language '") + (lang ? lang : "") + "'");
+			return invalid(err, std::string("unknown language '") + (lang ? lang : "") +
+			                        "'");
 		std::vector<std::string> keep, all;
 		for (const auto &w : words_tied(text ? text : "")) {
 			all.push_back(w.word);
@@ -73,7 +74,8 @@ xs_status xs_results_uid(const xs_results *r, size_t i, char **out, char **err)
 		Xapian::TermIterator t = doc.termlist_begin();
 		t.skip_to("Q");
 		if (t == doc.termlist_end() || (*t)[0] != 'Q') {
-			set_err(err, "document " + std::to_string(r->items[i].docid) + " has no id");
+			set_err(err,
+			        "document " + std::to_string(r->items[i].docid) + " has no id");
 			return XS_ERR_NOT_FOUND;
 		}
 		*out = dup_string((*t).substr(1));

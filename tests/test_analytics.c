@@ -60,7 +60,8 @@ static void suite_setup(void)
 	tu_write_bytes(dir, "synonyms.txt", text, len);
 	free(text);
 	char *indexer = tu_program("indexer");
-	char *cmd = xasprintf("%s --quiet --db '%s' --synonyms '%s' content", indexer, db, synonyms);
+	char *cmd =
+	    xasprintf("%s --quiet --db '%s' --synonyms '%s' content", indexer, db, synonyms);
 	char *out = NULL;
 	if (tu_run(cmd, &out) != 0) {
 		fprintf(stderr, "indexing content/ failed:\n%s\n", out);
@@ -119,8 +120,9 @@ static size_t rank_of(json_t *body, const char *id)
 static json_t *search(const struct tu_server *s, const char *q, const char *session)
 {
 	json_t *b = NULL;
-	long code = session ? tu_get(s, "/search", &b, "q", q, "limit", "20", "session", session, NULL)
-	                    : tu_get(s, "/search", &b, "q", q, "limit", "20", NULL);
+	long code = session
+	                ? tu_get(s, "/search", &b, "q", q, "limit", "20", "session", session, NULL)
+	                : tu_get(s, "/search", &b, "q", q, "limit", "20", NULL);
 	ck_assert_msg(code == 200, "search '%s' gave %ld", q, code);
 	return b;
 }
@@ -181,7 +183,8 @@ static json_t *admin_get(const struct tu_server *s, const char *path)
 {
 	struct tu_req rq = {"GET", path, admin, NULL, 0};
 	struct tu_resp resp;
-	ck_assert_msg(tu_request(s, &rq, &resp) == 200, "GET %s: %ld %s", path, resp.status, resp.body);
+	ck_assert_msg(tu_request(s, &rq, &resp) == 200, "GET %s: %ld %s", path, resp.status,
+	              resp.body);
 	json_t *j = resp.json;
 	resp.json = NULL;
 	tu_resp_release(&resp);
@@ -201,9 +204,7 @@ static json_t *find(json_t *array, const char *key, const char *value)
 {
 	size_t i;
 	json_t *e;
-	json_array_foreach(array, i, e)
-		if (strcmp(str(e, key), value) == 0)
-			return e;
+	json_array_foreach(array, i, e) if (strcmp(str(e, key), value) == 0) return e;
 	return NULL;
 }
 
@@ -211,9 +212,9 @@ static json_t *proposal(json_t *list, const char *from, const char *to)
 {
 	size_t i;
 	json_t *p;
-	json_array_foreach(json_object_get(list, "proposals"), i, p)
-		if (strcmp(str(p, "from"), from) == 0 && strcmp(str(p, "to"), to) == 0)
-			return p;
+	json_array_foreach(json_object_get(list, "proposals"), i,
+	                   p) if (strcmp(str(p, "from"), from) == 0 &&
+	                          strcmp(str(p, "to"), to) == 0) return p;
 	return NULL;
 }
 
@@ -221,9 +222,9 @@ static json_t *decision(json_t *list, const char *from, const char *to)
 {
 	size_t i;
 	json_t *p;
-	json_array_foreach(json_object_get(list, "decided"), i, p)
-		if (strcmp(str(p, "from"), from) == 0 && strcmp(str(p, "to"), to) == 0)
-			return p;
+	json_array_foreach(json_object_get(list, "decided"), i,
+	                   p) if (strcmp(str(p, "from"), from) == 0 &&
+	                          strcmp(str(p, "to"), to) == 0) return p;
 	return NULL;
 }
 
@@ -282,13 +283,13 @@ static char *group_key(const char *text, const char *lang)
 START_TEST(test_query_forms)
 {
 	static const char *const normals[][2] = {
-		{"  Zwembad  VULLEN? ", "zwembad vullen"},
-		{"USB-C kabel", "usb-c kabel"},
-		{"Ideeën voor de tuin", "ideeen voor de tuin"},
-		{"\"filter voor het zwembad\"", "filter voor het zwembad"},
-		{"a++ warmtepomp", "a++ warmtepomp"},
-		{"?!", ""},
-		{"", ""},
+	    {"  Zwembad  VULLEN? ", "zwembad vullen"},
+	    {"USB-C kabel", "usb-c kabel"},
+	    {"Ideeën voor de tuin", "ideeen voor de tuin"},
+	    {"\"filter voor het zwembad\"", "filter voor het zwembad"},
+	    {"a++ warmtepomp", "a++ warmtepomp"},
+	    {"?!", ""},
+	    {"", ""},
 	};
 	for (size_t i = 0; i < sizeof normals / sizeof *normals; i++) {
 		char *n = normal(normals[i][0]);
@@ -330,7 +331,8 @@ START_TEST(test_votes_move_a_ranking)
 	const char *page = "retourneren.html", *faq = "faq/retourneren.html#bestelling-retourneren";
 	json_t *newest = NULL;
 	ck_assert_int_eq(tu_get(&srv, "/search", &newest, "q", "retourneren", "sort", "newest",
-	                        "limit", "20", NULL), 200);
+	                        "limit", "20", NULL),
+	                 200);
 	/* Two answers that rank close: the page first, the FAQ second. */
 	json_t *b = search(&srv, "retourneren", NULL);
 	ck_assert_int_eq(rank_of(b, page), 1);
@@ -362,13 +364,15 @@ START_TEST(test_votes_move_a_ranking)
 	}
 	json_decref(b);
 	/* Pages are cut from the re-ranked list. */
-	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "retourneren", "limit", "1", "offset", "1",
-	                        NULL), 200);
+	ck_assert_int_eq(
+	    tu_get(&srv, "/search", &b, "q", "retourneren", "limit", "1", "offset", "1", NULL),
+	    200);
 	ck_assert_str_eq(str(hit(b, 0), "id"), page);
 	json_decref(b);
 	/* Other orders than relevance are left alone. */
-	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "retourneren", "sort", "newest", "limit",
-	                        "20", NULL), 200);
+	ck_assert_int_eq(
+	    tu_get(&srv, "/search", &b, "q", "retourneren", "sort", "newest", "limit", "20", NULL),
+	    200);
 	ck_assert_uint_gt(json_array_size(json_object_get(b, "hits")), 2);
 	for (size_t i = 0; i < json_array_size(json_object_get(b, "hits")); i++)
 		ck_assert_str_eq(str(hit(b, i), "id"), str(hit(newest, i), "id"));
@@ -441,26 +445,28 @@ START_TEST(test_bad_clicks_votes_and_reports)
 	static const struct {
 		const char *path, *body, *says;
 	} bad[] = {
-		{"/feedback", "", "must be a JSON object"},
-		{"/feedback", "{\"id\": \"x\",", "not valid JSON"},
-		{"/feedback", "[\"retourneren.html\"]", "must be a JSON object"},
-		{"/feedback", "{\"id\": \"retourneren.html\", \"helpful\": \"yes\"}", "'helpful'"},
-		{"/feedback", "{\"id\": \"retourneren.html\"}", "'helpful'"},
-		{"/feedback", "{\"helpful\": true}", "missing field 'id'"},
-		{"/feedback", "{\"id\": 7, \"helpful\": true}", "'id'"},
-		{"/feedback", "{\"id\": \"\", \"helpful\": true}", "'id'"},
-		{"/feedback", "{\"id\": \"retourneren.html\", \"helpful\": true, \"stars\": 5}",
-		 "unknown field 'stars'"},
-		{"/feedback", "{\"id\": \"retourneren.html\", \"helpful\": true, \"session\": \"short\"}",
-		 "'session'"},
-		{"/feedback",
-		 "{\"id\": \"retourneren.html\", \"helpful\": true, \"session\": \"has spaces in it\"}",
-		 "'session'"},
-		{"/feedback", "{\"id\": \"a\", \"id\": \"b\", \"helpful\": true}", "not valid JSON"},
-		{"/click", "{\"id\": \"retourneren.html\"}", "missing field 'q'"},
-		{"/click", "{\"q\": \"retour\", \"id\": \"retourneren.html\", \"rank\": 0}", "'rank'"},
-		{"/click", "{\"q\": \"retour\", \"id\": \"retourneren.html\", \"rank\": \"1\"}", "'rank'"},
-		{"/click", "{\"q\": null, \"id\": \"retourneren.html\"}", "'q'"},
+	    {"/feedback", "", "must be a JSON object"},
+	    {"/feedback", "{\"id\": \"x\",", "not valid JSON"},
+	    {"/feedback", "[\"retourneren.html\"]", "must be a JSON object"},
+	    {"/feedback", "{\"id\": \"retourneren.html\", \"helpful\": \"yes\"}", "'helpful'"},
+	    {"/feedback", "{\"id\": \"retourneren.html\"}", "'helpful'"},
+	    {"/feedback", "{\"helpful\": true}", "missing field 'id'"},
+	    {"/feedback", "{\"id\": 7, \"helpful\": true}", "'id'"},
+	    {"/feedback", "{\"id\": \"\", \"helpful\": true}", "'id'"},
+	    {"/feedback", "{\"id\": \"retourneren.html\", \"helpful\": true, \"stars\": 5}",
+	     "unknown field 'stars'"},
+	    {"/feedback",
+	     "{\"id\": \"retourneren.html\", \"helpful\": true, \"session\": \"short\"}",
+	     "'session'"},
+	    {"/feedback",
+	     "{\"id\": \"retourneren.html\", \"helpful\": true, \"session\": \"has spaces in it\"}",
+	     "'session'"},
+	    {"/feedback", "{\"id\": \"a\", \"id\": \"b\", \"helpful\": true}", "not valid JSON"},
+	    {"/click", "{\"id\": \"retourneren.html\"}", "missing field 'q'"},
+	    {"/click", "{\"q\": \"retour\", \"id\": \"retourneren.html\", \"rank\": 0}", "'rank'"},
+	    {"/click", "{\"q\": \"retour\", \"id\": \"retourneren.html\", \"rank\": \"1\"}",
+	     "'rank'"},
+	    {"/click", "{\"q\": null, \"id\": \"retourneren.html\"}", "'q'"},
 	};
 	json_t *b = NULL;
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -487,12 +493,13 @@ START_TEST(test_bad_clicks_votes_and_reports)
 	strbuf_release(&sb);
 
 	/* A document the index does not have. */
-	ck_assert_int_eq(post_raw(&srv, "/feedback", "{\"id\": \"faq/nope.html\", \"helpful\": true}",
-	                          0, &b), 404);
+	ck_assert_int_eq(
+	    post_raw(&srv, "/feedback", "{\"id\": \"faq/nope.html\", \"helpful\": true}", 0, &b),
+	    404);
 	ck_assert_str_eq(error_code(b), "not_found");
 	json_decref(b);
-	ck_assert_int_eq(post_raw(&srv, "/click", "{\"q\": \"x\", \"id\": \"faq/nope.html\"}", 0, &b),
-	                 404);
+	ck_assert_int_eq(
+	    post_raw(&srv, "/click", "{\"q\": \"x\", \"id\": \"faq/nope.html\"}", 0, &b), 404);
 	ck_assert_str_eq(error_code(b), "not_found");
 	json_decref(b);
 	ck_assert_int_eq(tu_http(&srv, "GET", "/feedback", &b), 405);
@@ -510,14 +517,19 @@ START_TEST(test_bad_clicks_votes_and_reports)
 		ck_assert_str_eq(error_code(b), "unauthorized");
 		json_decref(b);
 	}
-	ck_assert_int_eq(post(&srv, "/analytics/synonyms", NULL,
-	                      json_pack("{s:s,s:s,s:s}", "from", "a", "to", "b", "action", "approve"),
-	                      &b), 401);
+	ck_assert_int_eq(
+	    post(&srv, "/analytics/synonyms", NULL,
+	         json_pack("{s:s,s:s,s:s}", "from", "a", "to", "b", "action", "approve"), &b),
+	    401);
 	json_decref(b);
 	static const char *const bad_reports[] = {
-		"/analytics?from=2026-02-30", "/analytics?from=2026-1-5", "/analytics?to=yesterday",
-		"/analytics?from=2026-03-02&to=2026-03-01", "/analytics?limit=0",
-		"/analytics?colour=red", "/analytics/synonyms?from=2026-01-01",
+	    "/analytics?from=2026-02-30",
+	    "/analytics?from=2026-1-5",
+	    "/analytics?to=yesterday",
+	    "/analytics?from=2026-03-02&to=2026-03-01",
+	    "/analytics?limit=0",
+	    "/analytics?colour=red",
+	    "/analytics/synonyms?from=2026-01-01",
 	};
 	for (size_t i = 0; i < sizeof bad_reports / sizeof *bad_reports; i++) {
 		struct tu_req rq = {"GET", bad_reports[i], admin, NULL, 0};
@@ -528,11 +540,11 @@ START_TEST(test_bad_clicks_votes_and_reports)
 		tu_resp_release(&resp);
 	}
 	static const char *const bad_decisions[] = {
-		"{\"from\": \"a\", \"to\": \"b\", \"action\": \"maybe\"}",
-		"{\"from\": \"a\", \"to\": \"b\"}",
-		"{\"from\": \"?!\", \"to\": \"b\", \"action\": \"approve\"}",
-		"{\"from\": \"a\", \"to\": 3, \"action\": \"approve\"}",
-		"{\"from\": \"a\", \"to\": \"b\", \"action\": \"approve\", \"why\": \"x\"}",
+	    "{\"from\": \"a\", \"to\": \"b\", \"action\": \"maybe\"}",
+	    "{\"from\": \"a\", \"to\": \"b\"}",
+	    "{\"from\": \"?!\", \"to\": \"b\", \"action\": \"approve\"}",
+	    "{\"from\": \"a\", \"to\": 3, \"action\": \"approve\"}",
+	    "{\"from\": \"a\", \"to\": \"b\", \"action\": \"approve\", \"why\": \"x\"}",
 	};
 	for (size_t i = 0; i < sizeof bad_decisions / sizeof *bad_decisions; i++) {
 		struct tu_req rq = {"POST", "/analytics/synonyms", admin, bad_decisions[i], 0};
@@ -542,10 +554,11 @@ START_TEST(test_bad_clicks_votes_and_reports)
 		tu_resp_release(&resp);
 	}
 	/* A pair nobody proposed. */
-	ck_assert_int_eq(post(&srv, "/analytics/synonyms", admin,
-	                      json_pack("{s:s,s:s,s:s}", "from", "appel", "to", "peer", "action",
-	                                "approve"),
-	                      &b), 404);
+	ck_assert_int_eq(
+	    post(&srv, "/analytics/synonyms", admin,
+	         json_pack("{s:s,s:s,s:s}", "from", "appel", "to", "peer", "action", "approve"),
+	         &b),
+	    404);
 	ck_assert_str_eq(error_code(b), "not_found");
 	json_decref(b);
 
@@ -576,7 +589,8 @@ START_TEST(test_synonym_proposed_approved_and_kept)
 	ck_assert_int_eq(post(&srv, "/analytics/synonyms", admin,
 	                      json_pack("{s:s,s:s,s:s}", "from", "ZWEMVIJVER", "to", "zwembad",
 	                                "action", "approve"),
-	                      &r), 200);
+	                      &r),
+	                 200);
 	ck_assert_str_eq(str(r, "action"), "approved");
 	ck_assert(json_is_true(json_object_get(r, "live")));
 	ck_assert(json_is_true(json_object_get(r, "appended")));
@@ -590,7 +604,8 @@ START_TEST(test_synonym_proposed_approved_and_kept)
 	json_decref(b);
 	/* In the editors' file, on a line of its own. */
 	char *text = file_text(synonyms);
-	ck_assert_msg(strstr(text, "\naquacentrum => zwembad\n") != NULL, "the file lost its rules");
+	ck_assert_msg(strstr(text, "\naquacentrum => zwembad\n") != NULL,
+	              "the file lost its rules");
 	size_t len = strlen(text);
 	ck_assert_msg(len > 23 && strcmp(text + len - 23, "\nzwemvijver => zwembad\n") == 0, "%s",
 	              text + (len > 60 ? len - 60 : 0));
@@ -603,7 +618,8 @@ START_TEST(test_synonym_proposed_approved_and_kept)
 	ck_assert_int_eq(post(&srv, "/analytics/synonyms", admin,
 	                      json_pack("{s:s,s:s,s:s}", "from", "zwemvijver", "to", "zwembad",
 	                                "action", "reject"),
-	                      &r), 409);
+	                      &r),
+	                 409);
 	ck_assert_str_eq(error_code(r), "conflict");
 	json_decref(r);
 
@@ -616,7 +632,8 @@ START_TEST(test_synonym_proposed_approved_and_kept)
 	ck_assert_int_eq(post(&srv, "/analytics/synonyms", admin,
 	                      json_pack("{s:s,s:s,s:s}", "from", "kikkerbad", "to", "kinderzwembad",
 	                                "action", "reject"),
-	                      &r), 200);
+	                      &r),
+	                 200);
 	ck_assert_str_eq(str(r, "action"), "rejected");
 	json_decref(r);
 	b = search(&srv, "kikkerbad", NULL);
@@ -667,7 +684,8 @@ START_TEST(test_analytics_survive_a_restart)
 	/* A further page is not another search. */
 	json_t *b = NULL;
 	ck_assert_int_eq(tu_get(&s, "/search", &b, "q", "retourneren", "offset", "10", "session",
-	                        sessions[2], NULL), 200);
+	                        sessions[2], NULL),
+	                 200);
 	json_decref(b);
 
 	json_t *r1 = report(&s);
@@ -680,7 +698,8 @@ START_TEST(test_analytics_survive_a_restart)
 	ck_assert_int_eq(num(ret, "searches"), 3);
 	ck_assert_int_eq(num(ret, "clicks"), 3);
 	/* Two of its three searches led to a click. */
-	ck_assert_double_eq_tol(json_real_value(json_object_get(ret, "click_through")), 0.667, 0.001);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(ret, "click_through")), 0.667,
+	                        0.001);
 	ck_assert_double_gt(json_number_value(json_object_get(ret, "avg_hits")), 1);
 	json_t *bez = find(top, "query", "bezorging");
 	ck_assert_int_eq(num(bez, "clicks"), 1);
@@ -694,12 +713,13 @@ START_TEST(test_analytics_survive_a_restart)
 	ck_assert_int_eq(tu_server_stop(&s), 0);
 	start(&s, own);
 	json_t *r2 = report(&s);
-	static const char *const same[] = {"searches", "no_result_searches", "clicks", "click_through",
-	                                   "avg_took_ms", "top_queries", "no_result_queries",
-	                                   "faq_candidates", "from", "to"};
+	static const char *const same[] = {
+	    "searches",    "no_result_searches", "clicks",         "click_through", "avg_took_ms",
+	    "top_queries", "no_result_queries",  "faq_candidates", "from",          "to"};
 	for (size_t i = 0; i < sizeof same / sizeof *same; i++)
-		ck_assert_msg(json_equal(json_object_get(r1, same[i]), json_object_get(r2, same[i])),
-		              "'%s' changed over the restart", same[i]);
+		ck_assert_msg(
+		    json_equal(json_object_get(r1, same[i]), json_object_get(r2, same[i])),
+		    "'%s' changed over the restart", same[i]);
 	json_decref(r1);
 	json_decref(r2);
 	/* Nothing personal on disk: no address, no header. */
@@ -745,30 +765,32 @@ START_TEST(test_a_log_with_bursts_and_a_torn_line)
 		const char *q, *session;
 		int hits;
 	} ev[] = {
-		/* Typing with pauses: one search, for zwembad. */
-		{0, "zw", "typist-00000001", 40},
-		{1000, "zwem", "typist-00000001", 30},
-		{2000, "Zwembad", "typist-00000001", 20},
-		/* A minute on, a new search. */
-		{62000, "zw", "typist-00000001", 40},
-		/* Too slow to be one search: two. */
-		{0, "zwembad", "typist-00000002", 20},
-		{20000, "zwembad vullen", "typist-00000002", 5},
-		/* Another visit typing the same at the same time: its own. */
-		{500, "zwem", "typist-00000003", 30},
-		{1500, "zwembad", "typist-00000003", 20},
+	    /* Typing with pauses: one search, for zwembad. */
+	    {0, "zw", "typist-00000001", 40},
+	    {1000, "zwem", "typist-00000001", 30},
+	    {2000, "Zwembad", "typist-00000001", 20},
+	    /* A minute on, a new search. */
+	    {62000, "zw", "typist-00000001", 40},
+	    /* Too slow to be one search: two. */
+	    {0, "zwembad", "typist-00000002", 20},
+	    {20000, "zwembad vullen", "typist-00000002", 5},
+	    /* Another visit typing the same at the same time: its own. */
+	    {500, "zwem", "typist-00000003", 30},
+	    {1500, "zwembad", "typist-00000003", 20},
 	};
 	for (size_t i = 0; i < sizeof ev / sizeof *ev; i++) {
-		strbuf_addf(&sb, "{\"e\":\"search\",\"t\":%lld,\"q\":\"%s\",\"hits\":%d,\"took_ms\":0.5,"
-		                 "\"session\":\"%s\"}\n",
+		strbuf_addf(&sb,
+		            "{\"e\":\"search\",\"t\":%lld,\"q\":\"%s\",\"hits\":%d,\"took_ms\":0.5,"
+		            "\"session\":\"%s\"}\n",
 		            t0 + ev[i].dt, ev[i].q, ev[i].hits, ev[i].session);
 		if (i == 2)
 			strbuf_addstr(&sb, "this line is not JSON\n");
 	}
 	/* A vote and a click without session, then a line cut short by a
 	 * crash. */
-	strbuf_addf(&sb, "{\"e\":\"feedback\",\"t\":%lld,\"id\":\"retourneren.html\",\"helpful\":true}\n",
-	            t0 + 3000);
+	strbuf_addf(
+	    &sb, "{\"e\":\"feedback\",\"t\":%lld,\"id\":\"retourneren.html\",\"helpful\":true}\n",
+	    t0 + 3000);
 	strbuf_addf(&sb, "{\"e\":\"click\",\"t\":%lld,\"q\":\"zwembad\",\"id\":\"zwembad.html\"}\n",
 	            t0 + 4000);
 	strbuf_addf(&sb, "{\"e\":\"search\",\"t\":%lld,\"q\":\"tor", t0 + 5000);
@@ -791,8 +813,8 @@ START_TEST(test_a_log_with_bursts_and_a_torn_line)
 	json_decref(r);
 	/* The vote counts in the ranking too. */
 	json_t *b = search(&s, "retourneren", NULL);
-	ck_assert_int_eq(num(json_object_get(hit(b, rank_of(b, "retourneren.html") - 1), "helpful"),
-	                     "yes"), 1);
+	ck_assert_int_eq(
+	    num(json_object_get(hit(b, rank_of(b, "retourneren.html") - 1), "helpful"), "yes"), 1);
 	json_decref(b);
 
 	/* Both bad lines were reported, and the torn one cut off, so the
@@ -820,8 +842,8 @@ START_TEST(test_a_log_with_bursts_and_a_torn_line)
 	/* The five, the search for retourneren, the one for zwembad. */
 	r = admin_get(&s, path);
 	ck_assert_int_eq(num(r, "searches"), 7);
-	ck_assert_int_eq(num(find(json_object_get(r, "top_queries"), "query", "zwembad"), "searches"),
-	                 4);
+	ck_assert_int_eq(
+	    num(find(json_object_get(r, "top_queries"), "query", "zwembad"), "searches"), 4);
 	json_decref(r);
 	ck_assert_int_eq(tu_server_stop(&s), 0);
 	free(today_path);
@@ -864,8 +886,8 @@ START_TEST(test_faq_candidates_grouped)
 	ck_assert_str_eq(str(g, "reason"), "no_results");
 	ck_assert_int_eq(num(g, "no_results"), 3);
 	ck_assert_uint_eq(json_array_size(json_object_get(g, "queries")), 2);
-	ck_assert_int_eq(num(find(json_object_get(g, "queries"), "query", "dompelbassin"), "searches"),
-	                 2);
+	ck_assert_int_eq(
+	    num(find(json_object_get(g, "queries"), "query", "dompelbassin"), "searches"), 2);
 	ck_assert_ptr_nonnull(find(json_object_get(g, "queries"), "query", "dompelbassins"));
 	ck_assert_str_eq(str(h, "reason"), "not_clicked");
 	ck_assert_int_eq(num(h, "no_results"), 0);
@@ -909,8 +931,7 @@ START_TEST(test_suggest_offers_frequent_queries)
 	ck_assert_uint_gt(json_array_size(list), 0);
 	size_t i;
 	json_t *e;
-	json_array_foreach(list, i, e)
-		ck_assert_str_eq(str(e, "source"), "index");
+	json_array_foreach(list, i, e) ck_assert_str_eq(str(e, "source"), "index");
 	json_decref(b);
 
 	/* Three visits searched it and found something. */
@@ -935,18 +956,22 @@ START_TEST(test_suggest_offers_frequent_queries)
 	ck_assert_int_eq(num(json_array_get(list, 0), "freq"), 3);
 	ck_assert_ptr_null(find(list, "text", "zwembad verwarmen"));
 	ck_assert_uint_le(json_array_size(list), 8);
-	json_array_foreach(list, i, e) {
-		ck_assert_msg(i == 0 || strcmp(str(e, "source"), "index") == 0, "%s", str(e, "text"));
+	json_array_foreach(list, i, e)
+	{
+		ck_assert_msg(i == 0 || strcmp(str(e, "source"), "index") == 0, "%s",
+		              str(e, "text"));
 		ck_assert_msg(i == 0 || strcmp(str(e, "text"), "zwembad vullen") != 0, "twice");
 	}
 	json_decref(b);
 	/* The finished word and any case find it too; limit holds. */
 	static const char *const typed[] = {"zwembad ", "ZWEMB", "zwembad vul"};
 	for (size_t t = 0; t < 3; t++) {
-		ck_assert_int_eq(tu_get(&s, "/suggest", &b, "q", typed[t], "limit", "2", NULL), 200);
+		ck_assert_int_eq(tu_get(&s, "/suggest", &b, "q", typed[t], "limit", "2", NULL),
+		                 200);
 		list = json_object_get(b, "suggestions");
 		ck_assert_msg(strcmp(str(json_array_get(list, 0), "text"), "zwembad vullen") == 0,
-		              "'%s' first offers '%s'", typed[t], str(json_array_get(list, 0), "text"));
+		              "'%s' first offers '%s'", typed[t],
+		              str(json_array_get(list, 0), "text"));
 		ck_assert_uint_le(json_array_size(list), 2);
 		json_decref(b);
 	}
@@ -969,7 +994,8 @@ START_TEST(test_unusable_data_directory)
 {
 	char *prog = tu_program("searchd");
 	tu_write(dir, "not-a-dir", "x");
-	char *cmd = xasprintf("%s --db '%s' --listen 127.0.0.1:0 --data '%s/not-a-dir'", prog, db, dir);
+	char *cmd =
+	    xasprintf("%s --db '%s' --listen 127.0.0.1:0 --data '%s/not-a-dir'", prog, db, dir);
 	char *out = NULL;
 	ck_assert_int_eq(tu_run(cmd, &out), 1);
 	ck_assert_msg(strstr(out, "not-a-dir") != NULL && strstr(out, "not a directory") != NULL,
