@@ -43,10 +43,12 @@
  * 1 + AN_BOOST * (yes - no) / (yes + no + AN_PRIOR): a Bayesian average
  * with a prior of AN_PRIOR votes at 50%, so one vote moves a score by
  * under 2% and twenty by 13%, never more than 20%.  Only the first
- * AN_WINDOW hits are re-ranked (a rescore window). */
+ * AN_WINDOW hits are re-ranked (a rescore window, Elasticsearch's default
+ * size): a page of ten then costs one more hit and eleven id lookups
+ * (about 0.1 ms); twenty would cost a third of a millisecond. */
 #define AN_BOOST 0.2
 #define AN_PRIOR 10.0
-#define AN_WINDOW 20
+#define AN_WINDOW 10
 
 /* ------------------------------------------------------ eventlog.c */
 
