@@ -713,9 +713,10 @@ START_TEST(test_analytics_survive_a_restart)
 	ck_assert_int_eq(tu_server_stop(&s), 0);
 	start(&s, own);
 	json_t *r2 = report(&s);
-	static const char *const same[] = {
-	    "searches",    "no_result_searches", "clicks",         "click_through", "avg_took_ms",
-	    "top_queries", "no_result_queries",  "faq_candidates", "from",          "to"};
+	/* (Not from and to: midnight may fall between the two.) */
+	static const char *const same[] = {"searches",          "no_result_searches", "clicks",
+	                                   "click_through",     "avg_took_ms",        "top_queries",
+	                                   "no_result_queries", "faq_candidates"};
 	for (size_t i = 0; i < sizeof same / sizeof *same; i++)
 		ck_assert_msg(
 		    json_equal(json_object_get(r1, same[i]), json_object_get(r2, same[i])),
