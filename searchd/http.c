@@ -602,7 +602,9 @@ int http_start(struct server *srv, unsigned *port, char **err)
 	}
 	/* The logger goes first so that MHD's own messages during start-up
 	 * use it too.  SO_REUSEPORT stays off: a taken port must fail.  ITC
-	 * lets http_drain stop listening while requests finish. */
+	 * lets http_drain stop listening while requests finish.  poll, not
+	 * epoll: MHD 0.9.75 can abort in MHD_quiesce_daemon when a pool of
+	 * epoll workers races to drop the listening socket. */
 	struct MHD_OptionItem opts[] = {
 		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_log, srv},
 		{MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr},
@@ -616,7 +618,7 @@ int http_start(struct server *srv, unsigned *port, char **err)
 		{MHD_OPTION_END, 0, NULL},
 	};
 	srv->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC,
 		(uint16_t)p, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!srv->daemon) {
 		vb_error(err, "cannot listen on %s (port taken or not permitted)", addr);
