@@ -63,6 +63,8 @@ static const struct setting {
 	 "one JSON line per request: a file, - for stdout, or off (default -)"},
 	{"log_level", K_LEVEL, offsetof(struct config, log_level), 0, 0, "LEVEL",
 	 "error, warn, info or debug (default info)"},
+	{"web_root", K_STR, offsetof(struct config, web_root), 0, 0, "DIR",
+	 "the help centre's page, widget and styles, served at / and /static/ (default ./web)"},
 };
 #define NSETTINGS (sizeof settings / sizeof *settings)
 
@@ -74,6 +76,7 @@ void config_init(struct config *cfg)
 	cfg->listen = xstrdup("127.0.0.1:8080");
 	cfg->db = xstrdup("index");
 	cfg->access_log = xstrdup("-");
+	cfg->web_root = xstrdup("web");
 	cfg->threads = 4;
 	cfg->max_connections = 1024;
 	cfg->max_query = 1000;

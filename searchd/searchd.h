@@ -29,6 +29,7 @@ struct config {
 	double request_timeout, search_time_limit, lock_wait, drain_timeout;
 	char *access_log; /* path, "-" (stdout) or "off" */
 	int log_level;    /* enum log_level */
+	char *web_root;   /* the help centre's static files (static.c) */
 };
 void config_init(struct config *cfg);
 void config_release(struct config *cfg);
@@ -71,6 +72,8 @@ struct reply {
 	const char *content_type; /* for raw; static */
 	const char *allow;        /* Allow header for 405 replies; static */
 	unsigned retry_after;     /* seconds; 0: no Retry-After header */
+	const char *cache_control; /* static; NULL: no-store */
+	char etag[48];             /* ETag header; "": none */
 };
 
 struct request {
@@ -129,6 +132,10 @@ void http_route_label(size_t i, const char **method, const char **path);
 void search_handle(struct request *req, struct reply *r);
 /* GET /suggest */
 void suggest_handle(struct request *req, struct reply *r);
+/* static.c: GET / (the help centre's index.html) and GET /static/{id}
+ * (the files under web_root). */
+void static_index_handle(struct request *req, struct reply *r);
+void static_file_handle(struct request *req, struct reply *r);
 
 /* ---- params.c: query-string checks shared by the endpoints. */
 
