@@ -71,7 +71,8 @@
 			mail: 'Mail ons',
 			contact_page: 'Alle contactgegevens',
 			read_more: 'Lees verder op de pagina',
-			open_manual: 'Open de handleiding hier',
+			open_manual: 'Open de handleiding',
+			open_section: 'Open de handleiding bij dit onderdeel',
 			open_page: 'Bekijk de pagina',
 			in_page: (t) => `Uit: ${t}`,
 			helpful: 'Was dit nuttig?',
@@ -126,7 +127,8 @@
 			mail: 'Email us',
 			contact_page: 'All contact details',
 			read_more: 'Continue reading on the page',
-			open_manual: 'Open the manual here',
+			open_manual: 'Open the manual',
+			open_section: 'Open the manual at this section',
 			open_page: 'View the page',
 			in_page: (t) => `From: ${t}`,
 			helpful: 'Was this helpful?',
@@ -172,7 +174,7 @@
 		seq: 0,
 		controller: null,
 		timer: 0,
-		opened: new Set(),  /* hits read in place, for one click each */
+		opened: new Set(),  /* ids of the hits opened, for one click each */
 	};
 
 	const input = $('q');
@@ -263,7 +265,11 @@
 		}).catch(() => { /* analytics never get in the customer's way */ });
 	}
 
+	/* A hit's click is told once per result list: the first time it is
+	 * opened, on the shop's page or in place. */
 	function sendClick(hit) {
+		if (state.opened.has(hit.id)) return;
+		state.opened.add(hit.id);
 		send('click', {q: state.query, id: hit.id, rank: hit.rank, session: sessionId()});
 	}
 
@@ -354,7 +360,9 @@
 		const panel = el('div', {class: 'hit-panel', id: panelId, hidden: true});
 		panel.append(el('p', {class: 'snippet'}, snippetNodes(hit.snippet)));
 		if (href) {
-			const more = el('a', {class: 'readmore', href, text: hit.type === 'manual' ? t().open_manual : t().read_more});
+			const label = hit.type !== 'manual' ? t().read_more
+				: hit.part === 'section' ? t().open_section : t().open_manual;
+			const more = el('a', {class: 'readmore', href, text: label});
 			more.addEventListener('click', () => sendClick(hit));
 			panel.append(more);
 		}
@@ -364,10 +372,7 @@
 			toggle.setAttribute('aria-expanded', String(open));
 			panel.hidden = !open;
 			li.classList.toggle('open', open);
-			if (open && !state.opened.has(hit.id)) {
-				state.opened.add(hit.id);
-				sendClick(hit);
-			}
+			if (open) sendClick(hit);
 		});
 		const h = el('h3', {class: 'hit-heading'}, toggle);
 		return [h, hit.part === 'section' && hit.page_title
