@@ -41,20 +41,20 @@
 static const struct {
 	const char *ext, *type, *cache;
 } types[] = {
-	{".html", "text/html; charset=utf-8", CACHE_REVALIDATE},
-	{".json", "application/json; charset=utf-8", CACHE_REVALIDATE},
-	{".css", "text/css; charset=utf-8", CACHE_ASSET},
-	{".js", "text/javascript; charset=utf-8", CACHE_ASSET},
-	{".mjs", "text/javascript; charset=utf-8", CACHE_ASSET},
-	{".svg", "image/svg+xml", CACHE_ASSET},
-	{".png", "image/png", CACHE_ASSET},
-	{".jpg", "image/jpeg", CACHE_ASSET},
-	{".jpeg", "image/jpeg", CACHE_ASSET},
-	{".webp", "image/webp", CACHE_ASSET},
-	{".ico", "image/x-icon", CACHE_ASSET},
-	{".woff2", "font/woff2", CACHE_ASSET},
-	{".txt", "text/plain; charset=utf-8", CACHE_REVALIDATE},
-	{".xml", "application/xml; charset=utf-8", CACHE_REVALIDATE},
+    {".html", "text/html; charset=utf-8", CACHE_REVALIDATE},
+    {".json", "application/json; charset=utf-8", CACHE_REVALIDATE},
+    {".css", "text/css; charset=utf-8", CACHE_ASSET},
+    {".js", "text/javascript; charset=utf-8", CACHE_ASSET},
+    {".mjs", "text/javascript; charset=utf-8", CACHE_ASSET},
+    {".svg", "image/svg+xml", CACHE_ASSET},
+    {".png", "image/png", CACHE_ASSET},
+    {".jpg", "image/jpeg", CACHE_ASSET},
+    {".jpeg", "image/jpeg", CACHE_ASSET},
+    {".webp", "image/webp", CACHE_ASSET},
+    {".ico", "image/x-icon", CACHE_ASSET},
+    {".woff2", "font/woff2", CACHE_ASSET},
+    {".txt", "text/plain; charset=utf-8", CACHE_REVALIDATE},
+    {".xml", "application/xml; charset=utf-8", CACHE_REVALIDATE},
 };
 
 /* The type entry for name's extension; -1 when it has none we know. */
@@ -170,7 +170,8 @@ static void serve(struct request *req, struct reply *r, const char *rel)
 		goto out;
 	}
 	/* realpath resolved every link; O_NOFOLLOW refuses one put in its
-	 * place since. */
+	 * place since, and O_NONBLOCK keeps a FIFO from holding the thread
+	 * (it is then refused as not a regular file). */
 	fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -189,8 +190,8 @@ static void serve(struct request *req, struct reply *r, const char *rel)
 	snprintf(etag, sizeof etag, "\"%llx-%llx\"", (unsigned long long)st.st_size,
 	         (unsigned long long)st.st_mtim.tv_sec * 1000000000ULL +
 	             (unsigned long long)st.st_mtim.tv_nsec);
-	const char *inm = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-	                                              MHD_HTTP_HEADER_IF_NONE_MATCH);
+	const char *inm =
+	    MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	size_t len = 0;
 	if (inm && etag_matches(inm, etag)) {
 		r->status = MHD_HTTP_NOT_MODIFIED;
@@ -224,7 +225,8 @@ void static_file_handle(struct request *req, struct reply *r)
 {
 	const char *why = path_refused(req->arg);
 	if (why) {
-		reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "cannot serve that path: %s", why);
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "cannot serve that path: %s",
+		            why);
 		return;
 	}
 	serve(req, r, req->arg);

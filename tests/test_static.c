@@ -21,8 +21,8 @@ static char *dir, *db, *web;
 static struct tu_server srv;
 
 static const char feed[] =
-	"{\"id\":\"faq-retour\",\"type\":\"faq\",\"title\":\"Hoe retourneer ik een bestelling?\","
-	"\"body\":\"Meld je retour binnen 30 dagen aan via je account.\",\"url\":\"/faq#retour\"}\n";
+    "{\"id\":\"faq-retour\",\"type\":\"faq\",\"title\":\"Hoe retourneer ik een bestelling?\","
+    "\"body\":\"Meld je retour binnen 30 dagen aan via je account.\",\"url\":\"/faq#retour\"}\n";
 
 static const char page[] = "<!DOCTYPE html><title>Hulp</title><script src=static/app.js></script>";
 
@@ -53,7 +53,8 @@ static void suite_setup(void)
 	char *link = xasprintf("%s/passwd.txt", web), *in = xasprintf("%s/alias.js", web);
 	char *outlink = xasprintf("%s/out", web), *secret = xasprintf("%s/secret.txt", dir);
 	char *outside = xasprintf("%s/outside", dir);
-	if (symlink(secret, link) != 0 || symlink("app.js", in) != 0 || symlink(outside, outlink) != 0) {
+	if (symlink(secret, link) != 0 || symlink("app.js", in) != 0 ||
+	    symlink(outside, outlink) != 0) {
 		perror("symlink");
 		abort();
 	}
@@ -110,14 +111,15 @@ static const char *header(const struct tu_resp *r, const char *name)
 
 static const char *error_code(const struct tu_resp *r)
 {
-	const char *c = json_string_value(json_object_get(json_object_get(r->json, "error"), "code"));
+	const char *c =
+	    json_string_value(json_object_get(json_object_get(r->json, "error"), "code"));
 	return c ? c : "";
 }
 
 static const char *error_message(const struct tu_resp *r)
 {
 	const char *m =
-		json_string_value(json_object_get(json_object_get(r->json, "error"), "message"));
+	    json_string_value(json_object_get(json_object_get(r->json, "error"), "message"));
 	return m ? m : "";
 }
 
@@ -160,30 +162,30 @@ START_TEST(test_content_types)
 	static const struct {
 		const char *path, *type, *cache, *body;
 	} cases[] = {
-		{"/static/app.js", "text/javascript; charset=utf-8", "public, max-age=300",
-		 "console.log('app');\n"},
-		{"/static/app.css", "text/css; charset=utf-8", "public, max-age=300",
-		 "body { color: #222; }\n"},
-		{"/static/config.json", "application/json; charset=utf-8", "no-cache",
-		 "{\"shop\": \"Tuin & Bad\"}\n"},
-		{"/static/logo.svg", "image/svg+xml", "public, max-age=300", NULL},
-		{"/static/index.html", "text/html; charset=utf-8", "no-cache", page},
-		{"/static/img/icons/star.svg", "image/svg+xml", "public, max-age=300", NULL},
-		{"/static/sub/readme.txt", "text/plain; charset=utf-8", "no-cache", "in a folder\n"},
-		/* Never guessed: bytes of a type searchd doesn't know stay bytes. */
-		{"/static/notes.unknownext", "application/octet-stream", "no-cache", "plain bytes\n"},
-		/* A link that stays inside the root is fine. */
-		{"/static/alias.js", "text/javascript; charset=utf-8", "public, max-age=300",
-		 "console.log('app');\n"},
+	    {"/static/app.js", "text/javascript; charset=utf-8", "public, max-age=300",
+	     "console.log('app');\n"},
+	    {"/static/app.css", "text/css; charset=utf-8", "public, max-age=300",
+	     "body { color: #222; }\n"},
+	    {"/static/config.json", "application/json; charset=utf-8", "no-cache",
+	     "{\"shop\": \"Tuin & Bad\"}\n"},
+	    {"/static/logo.svg", "image/svg+xml", "public, max-age=300", NULL},
+	    {"/static/index.html", "text/html; charset=utf-8", "no-cache", page},
+	    {"/static/img/icons/star.svg", "image/svg+xml", "public, max-age=300", NULL},
+	    {"/static/sub/readme.txt", "text/plain; charset=utf-8", "no-cache", "in a folder\n"},
+	    /* Never guessed: bytes of a type searchd doesn't know stay bytes. */
+	    {"/static/notes.unknownext", "application/octet-stream", "no-cache", "plain bytes\n"},
+	    /* A link that stays inside the root is fine. */
+	    {"/static/alias.js", "text/javascript; charset=utf-8", "public, max-age=300",
+	     "console.log('app');\n"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct tu_resp r;
-		ck_assert_msg(get(&srv, cases[i].path, NULL, &r) == 200, "%s: %ld %s", cases[i].path,
-		              r.status, r.body);
+		ck_assert_msg(get(&srv, cases[i].path, NULL, &r) == 200, "%s: %ld %s",
+		              cases[i].path, r.status, r.body);
 		ck_assert_msg(strcmp(header(&r, "Content-Type"), cases[i].type) == 0, "%s: type %s",
 		              cases[i].path, header(&r, "Content-Type"));
-		ck_assert_msg(strcmp(header(&r, "Cache-Control"), cases[i].cache) == 0, "%s: cache %s",
-		              cases[i].path, header(&r, "Cache-Control"));
+		ck_assert_msg(strcmp(header(&r, "Cache-Control"), cases[i].cache) == 0,
+		              "%s: cache %s", cases[i].path, header(&r, "Cache-Control"));
 		ck_assert_str_eq(header(&r, "X-Content-Type-Options"), "nosniff");
 		if (cases[i].body)
 			ck_assert_str_eq(r.body, cases[i].body);
@@ -197,30 +199,30 @@ START_TEST(test_traversal_refused)
 	/* Sent as they are (curl keeps the dots); searchd decodes %2e and
 	 * %2f before routing, so these all arrive as ../ in some form. */
 	static const char *const refused[] = {
-		"/static/../secret.txt",
-		"/static/%2e%2e/secret.txt",
-		"/static/..%2fsecret.txt",
-		"/static/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-		"/static/sub/../../secret.txt",
-		"/static/./app.js",
-		"/static/.htpasswd",
-		"/static/sub/.hidden",
-		"/static//etc/passwd",
-		"/static/%2fetc%2fpasswd",
-		"/static/sub//readme.txt",
-		"/static/..%5csecret.txt",
-		"/static/sub/",
-		"/static/%ff%fe.js",
+	    "/static/../secret.txt",
+	    "/static/%2e%2e/secret.txt",
+	    "/static/..%2fsecret.txt",
+	    "/static/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+	    "/static/sub/../../secret.txt",
+	    "/static/./app.js",
+	    "/static/.htpasswd",
+	    "/static/sub/.hidden",
+	    "/static//etc/passwd",
+	    "/static/%2fetc%2fpasswd",
+	    "/static/sub//readme.txt",
+	    "/static/..%5csecret.txt",
+	    "/static/sub/",
+	    "/static/%ff%fe.js",
 	};
 	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
 		struct tu_resp r;
 		long st = get(&srv, refused[i], NULL, &r);
 		ck_assert_msg(st == 400, "%s: %ld %s", refused[i], st, r.body);
 		ck_assert_str_eq(error_code(&r), "bad_request");
-		ck_assert_msg(strstr(error_message(&r), "cannot serve that path"), "%s: %s", refused[i],
-		              error_message(&r));
-		ck_assert_msg(!strstr(r.body, "secret") && !strstr(r.body, "root:"), "%s leaked: %s",
-		              refused[i], r.body);
+		ck_assert_msg(strstr(error_message(&r), "cannot serve that path"), "%s: %s",
+		              refused[i], error_message(&r));
+		ck_assert_msg(!strstr(r.body, "secret") && !strstr(r.body, "root:"),
+		              "%s leaked: %s", refused[i], r.body);
 		ck_assert_str_eq(header(&r, "Content-Type"), "application/json; charset=utf-8");
 		tu_resp_release(&r);
 	}
@@ -228,8 +230,8 @@ START_TEST(test_traversal_refused)
 	/* Names that look harmless but lead out of the root by a link, or
 	 * to what is not a regular file: not found, and nothing read. */
 	static const char *const missing[] = {
-		"/static/passwd.txt", "/static/out/x.js", "/static/sub", "/static/img",
-		"/static/nothing.js", "/static/sub/nothing.txt", "/static/app.js/x",
+	    "/static/passwd.txt", "/static/out/x.js",        "/static/sub",      "/static/img",
+	    "/static/nothing.js", "/static/sub/nothing.txt", "/static/app.js/x",
 	};
 	for (size_t i = 0; i < sizeof missing / sizeof *missing; i++) {
 		struct tu_resp r;
@@ -237,8 +239,8 @@ START_TEST(test_traversal_refused)
 		ck_assert_msg(st == 404, "%s: %ld %s", missing[i], st, r.body);
 		ck_assert_str_eq(error_code(&r), "not_found");
 		ck_assert_msg(strstr(error_message(&r), "no such file: "), "%s", error_message(&r));
-		ck_assert_msg(!strstr(r.body, "secret") && !strstr(r.body, "outside"), "%s leaked: %s",
-		              missing[i], r.body);
+		ck_assert_msg(!strstr(r.body, "secret") && !strstr(r.body, "outside"),
+		              "%s leaked: %s", missing[i], r.body);
 		/* The absolute path of the root stays on the server. */
 		ck_assert_msg(!strstr(r.body, dir), "%s shows the server's path: %s", missing[i],
 		              r.body);
@@ -350,15 +352,16 @@ START_TEST(test_shipped_help_centre)
 	ck_assert_msg(strstr(r.body, "static/app.css"), "the page loads no styles");
 	tu_resp_release(&r);
 	static const char *const files[][2] = {
-		{"/static/app.js", "text/javascript; charset=utf-8"},
-		{"/static/app.css", "text/css; charset=utf-8"},
-		{"/static/widget.js", "text/javascript; charset=utf-8"},
-		{"/static/widget.css", "text/css; charset=utf-8"},
-		{"/static/config.json", "application/json; charset=utf-8"},
-		{"/static/favicon.svg", "image/svg+xml"},
+	    {"/static/app.js", "text/javascript; charset=utf-8"},
+	    {"/static/app.css", "text/css; charset=utf-8"},
+	    {"/static/widget.js", "text/javascript; charset=utf-8"},
+	    {"/static/widget.css", "text/css; charset=utf-8"},
+	    {"/static/config.json", "application/json; charset=utf-8"},
+	    {"/static/favicon.svg", "image/svg+xml"},
 	};
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		ck_assert_msg(get(&s, files[i][0], NULL, &r) == 200, "%s: %ld", files[i][0], r.status);
+		ck_assert_msg(get(&s, files[i][0], NULL, &r) == 200, "%s: %ld", files[i][0],
+		              r.status);
 		ck_assert_str_eq(header(&r, "Content-Type"), files[i][1]);
 		ck_assert_uint_gt(r.body_len, 0);
 		tu_resp_release(&r);
