@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -53,6 +54,12 @@ static void suite_setup(void)
 	char *link = xasprintf("%s/passwd.txt", web), *in = xasprintf("%s/alias.js", web);
 	char *outlink = xasprintf("%s/out", web), *secret = xasprintf("%s/secret.txt", dir);
 	char *outside = xasprintf("%s/outside", dir);
+	char *fifo = xasprintf("%s/pipe.js", web);
+	if (mkfifo(fifo, 0644) != 0) {
+		perror("mkfifo");
+		abort();
+	}
+	free(fifo);
 	if (symlink(secret, link) != 0 || symlink("app.js", in) != 0 ||
 	    symlink(outside, outlink) != 0) {
 		perror("symlink");
@@ -228,10 +235,11 @@ START_TEST(test_traversal_refused)
 	}
 
 	/* Names that look harmless but lead out of the root by a link, or
-	 * to what is not a regular file: not found, and nothing read. */
+	 * to what is not a regular file (a FIFO would block a reader): not
+	 * found, and nothing read. */
 	static const char *const missing[] = {
 	    "/static/passwd.txt", "/static/out/x.js",        "/static/sub",      "/static/img",
-	    "/static/nothing.js", "/static/sub/nothing.txt", "/static/app.js/x",
+	    "/static/nothing.js", "/static/sub/nothing.txt", "/static/app.js/x", "/static/pipe.js",
 	};
 	for (size_t i = 0; i < sizeof missing / sizeof *missing; i++) {
 		struct tu_resp r;
