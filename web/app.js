@@ -523,11 +523,15 @@
 		try {
 			const main = search({...base, limit: PAGE_SIZE, offset, type: state.types,
 				category: state.categories}, controller.signal, !append);
-			/* Counts for a facet that filters: the search without it. */
+			/* Counts for a facet that filters: the search without it.  Facets
+			 * count every match whatever the page, and asking for the
+			 * second hit keeps these out of the searches analytics record
+			 * (only first pages count as a customer's search). */
+			const counts = {...base, limit: 1, offset: 1};
 			const typeCounts = !append && state.types.length
-				? search({...base, limit: 1, category: state.categories}, controller.signal, false) : null;
+				? search({...counts, category: state.categories}, controller.signal, false) : null;
 			const catCounts = !append && state.categories.length
-				? search({...base, limit: 1, type: state.types}, controller.signal, false) : null;
+				? search({...counts, type: state.types}, controller.signal, false) : null;
 			const [reply, forTypes, forCats] = await Promise.all([main, typeCounts, catCounts]);
 			if (seq !== state.seq) return;
 			show(reply, forTypes || reply, forCats || reply, append);

@@ -167,6 +167,19 @@ function searchesOf(page, all = false) {
 		.filter((u) => all || env.has.session || !u.searchParams.has('session'));
 }
 
+/* searchd's access log so far: one object per request. */
+async function accessLog() {
+	const textIn = await readFile(env.accessLog, 'utf8').catch(() => '');
+	return textIn.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/* Wait until searchd logged a request to path (after the first skip
+ * lines) with the given method and a status that passes ok. */
+async function logged(skip, method, pathname, ok, what) {
+	return until(async () => (await accessLog()).slice(skip)
+		.find((l) => l.method === method && l.path === pathname && ok(l.status)), what);
+}
+
 async function status(page) {
 	return (await text(page, '#status')) || '';
 }
@@ -223,6 +236,9 @@ test('results appear while typing, one request per pause; arrow down and Enter o
 	assert.equal(sent.id, 'products/filters-en-pompen/aquapro-zandfilterpomp-sf60.html');
 	assert.equal(sent.rank, 1);
 	assert.match(sent.session, SESSION_RE);
+	/* keepalive: it reaches searchd although the page was left. */
+	await logged(0, 'POST', '/click', (st) => (env.has.click ? st >= 200 && st < 300 : st === 404),
+		'the click at searchd');
 });
 
 test('a late answer to an earlier query never replaces the newer results', async () => {
@@ -478,12 +494,18 @@ test('the widget: pick a product with the arrow keys, Enter lands on its page; E
 	assert.equal(await input.getAttribute('aria-activedescendant'), want);
 	const click = page.waitForRequest((r) => r.method() === 'POST' && pathOf(r.url()) === '/click');
 	const target = `${env.shop.origin}/products/filters-en-pompen/aquapro-zandfilterpomp-sf60.html`;
+	const skip = (await accessLog()).length;
 	await Promise.all([page.waitForURL(target), page.keyboard.press('Enter')]);
 	assert.match(await page.title(), /AquaPro zandfilterpomp SF60/);
 	const sent = (await click).postDataJSON();
 	assert.equal(sent.id, 'products/filters-en-pompen/aquapro-zandfilterpomp-sf60.html');
 	assert.equal(sent.q, 'aquapro zandfilterpomp sf6');
 	assert.match(sent.session, SESSION_RE);
+	/* From another origin, so the browser asks first (a JSON POST). */
+	await logged(skip, 'OPTIONS', '/click', () => true, 'the click\'s CORS preflight at searchd');
+	if (env.has.click) {
+		await logged(skip, 'POST', '/click', (st) => st >= 200 && st < 300, 'the click at searchd');
+	}
 
 	await page.goto(`${env.shop.origin}/storefront.html`);
 	await page.locator('#shop-search').fill('garantie');
