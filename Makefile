@@ -3,6 +3,8 @@
 #
 #   make          build indexer and searchd into build/
 #   make run      build, index content/ and serve it on 127.0.0.1:8080
+#   make shop     the demo shop's own pages (content/) on 127.0.0.1:8000,
+#                 with the search widget on storefront.html
 #   make check    every test, then again under AddressSanitizer + UBSan
 #   make SANITIZE=1 ...   the same targets with sanitizers, in build/san
 #   make BUILD=DIR ...    build in DIR instead (make check: DIR, then DIR/san)
@@ -33,7 +35,7 @@ LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all deps run check check-run eval bench clean
+.PHONY: all deps run shop check check-run eval bench clean
 all: $(BUILD)/indexer $(BUILD)/searchd
 
 deps: $(DEPS_STAMP)
@@ -57,12 +59,20 @@ include tests/Makefile.local
 
 # The demo shop with its synonym list, indexed into build/content-index,
 # served on the default address.  Re-running only re-indexes what changed.
+# The help centre is at /; the shop's own site (make shop) may use the
+# widget across origins.
 RUN_DB := $(BUILD)/content-index
+SHOP_ORIGIN := http://127.0.0.1:8000
 run: all
 	@$(BUILD)/indexer --db $(RUN_DB) --synonyms content/synonyms.txt content; st=$$?; \
 	 if [ $$st -eq 1 ]; then exit 1; fi
-	@echo "open http://127.0.0.1:8080/search?q=zwembad  (Ctrl-C stops)"
-	exec $(BUILD)/searchd --db $(RUN_DB) --listen 127.0.0.1:8080
+	@echo "open http://127.0.0.1:8080/ for the help centre, or http://127.0.0.1:8080/search?q=zwembad  (Ctrl-C stops)"
+	exec $(BUILD)/searchd --db $(RUN_DB) --listen 127.0.0.1:8080 --origins $(SHOP_ORIGIN)
+
+# The demo shop's own site on another origin, where content/storefront.html
+# shows the search widget talking to make run's searchd.
+shop: $(DEPS_STAMP)
+	exec node tests/browser/shop-server.mjs content 8000
 
 # Relevance of the demo shop's judged queries (tests/relevance/queries.tsv):
 # nDCG, MRR and recall at 10 per kind of query, the worst queries last.

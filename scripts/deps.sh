@@ -17,6 +17,12 @@ missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
 command -v g++ >/dev/null 2>&1 || missing="$missing g++"
 command -v make >/dev/null 2>&1 || missing="$missing make"
+# The browser tests: Debian's Chromium, and node with npm for
+# playwright-core; node and npm from Debian only when there are none, a
+# newer node installed another way does as well.
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 for pair in $needs; do
 	mod=${pair%%:*}
 	pkg=${pair#*:}

@@ -67,6 +67,8 @@ static const struct setting {
 	 "the address browsers reach searchd at, for /opensearch.xml (default: from Host)"},
 	{"site_name", K_STR, offsetof(struct config, site_name), 0, 0, "NAME",
 	 "the shop's name in a browser's search bar, at most 16 characters (default vraagbaak)"},
+	{"web_root", K_STR, offsetof(struct config, web_root), 0, 0, "DIR",
+	 "the help centre's page, widget and styles, served at / and /static/ (default ./web)"},
 };
 #define NSETTINGS (sizeof settings / sizeof *settings)
 
@@ -78,6 +80,7 @@ void config_init(struct config *cfg)
 	cfg->listen = xstrdup("127.0.0.1:8080");
 	cfg->db = xstrdup("index");
 	cfg->access_log = xstrdup("-");
+	cfg->web_root = xstrdup("web");
 	cfg->threads = 4;
 	cfg->max_connections = 1024;
 	cfg->max_query = 1000;

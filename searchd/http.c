@@ -57,6 +57,8 @@ static const struct route {
 	{"GET", "/analytics", ACCESS_ADMIN, false, analytics_handle},
 	{"GET", "/analytics/synonyms", ACCESS_ADMIN, false, synonyms_list_handle},
 	{"POST", "/analytics/synonyms", ACCESS_ADMIN, false, synonyms_decide_handle},
+	{"GET", "/", ACCESS_PUBLIC, false, static_index_handle},
+	{"GET", "/static/{id}", ACCESS_PUBLIC, false, static_file_handle},
 };
 #define NROUTES (sizeof routes / sizeof *routes)
 
@@ -198,7 +200,7 @@ static enum MHD_Result send_reply(struct server *srv, struct MHD_Connection *con
 		buf = r->raw;
 		len = r->raw_len;
 		r->raw = NULL;
-	} else if (r->status == MHD_HTTP_NO_CONTENT) {
+	} else if (r->status == MHD_HTTP_NO_CONTENT || r->status == MHD_HTTP_NOT_MODIFIED) {
 		buf = NULL;
 		len = 0;
 	} else {
@@ -222,7 +224,12 @@ static enum MHD_Result send_reply(struct server *srv, struct MHD_Connection *con
 	}
 	if (type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	                        r->cache_control ? r->cache_control : "no-store");
+	if (r->etag[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+	/* Every body is what its Content-Type says: browsers must not guess. */
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r->allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
 	if (r->status == MHD_HTTP_UNAUTHORIZED)
@@ -492,7 +499,7 @@ static enum MHD_Result finish(struct server *srv, struct MHD_Connection *conn,
                               struct conn_state *st, const char *method, const char *url)
 {
 	struct request req = {srv, conn, method, url, NULL, NULL, 0, ACCESS_PUBLIC, NULL};
-	struct reply r = {MHD_HTTP_OK, NULL, NULL, 0, NULL, NULL, 0};
+	struct reply r = {.status = MHD_HTTP_OK};
 	struct MHD_Response *pre = NULL;
 	size_t route = NROUTES, bytes = 0;
 	enum MHD_Result ret;

@@ -31,6 +31,7 @@ struct config {
 	int log_level;    /* enum log_level */
 	char *public_url; /* http(s)://... the OpenSearch templates use; NULL: from Host */
 	char *site_name;  /* the shop's name for browsers (OpenSearch ShortName) */
+	char *web_root;   /* the help centre's static files (static.c) */
 };
 void config_init(struct config *cfg);
 void config_release(struct config *cfg);
@@ -73,6 +74,8 @@ struct reply {
 	const char *content_type; /* for raw; static */
 	const char *allow;        /* Allow header for 405 replies; static */
 	unsigned retry_after;     /* seconds; 0: no Retry-After header */
+	const char *cache_control; /* static; NULL: no-store */
+	char etag[48];             /* ETag header; "": none */
 };
 
 struct request {
@@ -147,6 +150,10 @@ void opensearch_suggest_reply(struct request *req, struct reply *r, const char *
                               json_t *suggestions, json_t *titles, size_t limit);
 /* config_finish's check of public_url and site_name. */
 int opensearch_config_check(const struct config *cfg, char **err);
+/* static.c: GET / (the help centre's index.html) and GET /static/{id}
+ * (the files under web_root). */
+void static_index_handle(struct request *req, struct reply *r);
+void static_file_handle(struct request *req, struct reply *r);
 
 /* ---- params.c: query-string checks shared by the endpoints. */
 
