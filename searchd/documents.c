@@ -296,6 +296,41 @@ out:
 	batch_release(&b);
 }
 
+/* ------------------------------------------------------------- GET */
+
+/* GET /documents/{id}: the stored record, text included, so that a page
+ * can show a whole FAQ answer or manual section in place.  Its "text" is
+ * the record's body; where the document came from (source) stays in. */
+void documents_get(struct request *req, struct reply *r)
+{
+	if (!params_ok(req, r) || !path_id_ok(req, r))
+		return;
+	char *data = NULL, *err = NULL;
+	size_t len = 0;
+	xs_status st = xs_db_get_data(req->db, req->arg, &data, &len, &err);
+	if (st == XS_ERR_NOT_FOUND) {
+		reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no document has the id '%s'", req->arg);
+	} else if (st != XS_OK) {
+		reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "cannot read '%s': %s",
+		            req->arg, err);
+	} else {
+		json_t *rec = json_loadb(data, len, 0, NULL);
+		if (!json_is_object(rec)) {
+			json_decref(rec);
+			reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+			            "the stored record of '%s' is not a JSON object", req->arg);
+		} else {
+			json_object_del(rec, "source");
+			json_t *body = json_object_get(rec, "body");
+			json_object_set_new(rec, "text", body ? json_incref(body) : json_string(""));
+			json_object_del(rec, "body");
+			r->body = rec;
+		}
+	}
+	xs_free(data);
+	xs_free(err);
+}
+
 /* ---------------------------------------------------------- DELETE */
 
 void documents_delete(struct request *req, struct reply *r)

@@ -46,6 +46,7 @@ static const struct route {
 	{"GET", "/suggest", ACCESS_SEARCH, true, suggest_handle},
 	{"GET", "/health", ACCESS_PUBLIC, false, health_handle},
 	{"GET", "/metrics", ACCESS_PUBLIC, false, metrics_handle},
+	{"GET", "/documents/{id}", ACCESS_SEARCH, true, documents_get},
 	{"PUT", "/documents/{id}", ACCESS_ADMIN, false, documents_put},
 	{"DELETE", "/documents/{id}", ACCESS_ADMIN, false, documents_delete},
 	{"POST", "/documents", ACCESS_ADMIN, false, documents_post},

@@ -137,6 +137,7 @@ void suggest_handle(struct request *req, struct reply *r);
 /* documents.c: PUT and DELETE /documents/{id}, POST /documents (NDJSON) */
 void documents_put(struct request *req, struct reply *r);
 void documents_delete(struct request *req, struct reply *r);
+void documents_get(struct request *req, struct reply *r); /* GET, search key */
 void documents_post(struct request *req, struct reply *r);
 /* GET /answer (answer.c) */
 void answer_handle(struct request *req, struct reply *r);

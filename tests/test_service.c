@@ -249,6 +249,17 @@ START_TEST(test_limits_and_wrong_requests)
 	ck_assert_msg(strstr(error_message(r.json), "UTF-8") != NULL, "%s", r.body);
 	tu_resp_release(&r);
 
+	/* A document by id, with its whole text, for reading in place. */
+	ck_assert_int_eq(req(&s, "GET", "/documents/faq-retour", NULL, NULL, &r), 200);
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "text")),
+	                 "Meld je retour binnen 30 dagen aan via je account.");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "type")), "faq");
+	ck_assert_ptr_null(json_object_get(r.json, "source"));
+	tu_resp_release(&r);
+	ck_assert_int_eq(req(&s, "GET", "/documents/no-such-doc", NULL, NULL, &r), 404);
+	ck_assert_str_eq(error_code(r.json), "not_found");
+	tu_resp_release(&r);
+
 	/* After all that the daemon still serves. */
 	ck_assert_int_eq(req(&s, "GET", "/search?q=retour", NULL, NULL, &r), 200);
 	tu_resp_release(&r);

@@ -358,7 +358,26 @@
 		toggle.append(el('span', {text: hit.title || hit.url}),
 			el('span', {class: 'chevron', 'aria-hidden': 'true'}));
 		const panel = el('div', {class: 'hit-panel', id: panelId, hidden: true});
-		panel.append(el('p', {class: 'snippet'}, snippetNodes(hit.snippet)));
+		const excerpt = el('p', {class: 'snippet'}, snippetNodes(hit.snippet));
+		panel.append(excerpt);
+		let loaded = false;
+		/* The whole answer or section, fetched when first opened; the
+		 * snippet stays when it cannot be had. */
+		async function loadText() {
+			if (loaded) return;
+			loaded = true;
+			try {
+				const doc = await getJson(apiUrl(`documents/${encodeURIComponent(hit.id)}`, {}));
+				const paras = String((doc && doc.text) || '').split(/\n\s*\n|\n/)
+					.map((x) => x.trim()).filter(Boolean);
+				if (!paras.length) return;
+				const full = el('div', {class: 'answer-text'});
+				for (const para of paras) full.append(el('p', {text: para}));
+				excerpt.replaceWith(full);
+			} catch (e) {
+				/* keep the snippet */
+			}
+		}
 		if (href) {
 			const label = hit.type !== 'manual' ? t().read_more
 				: hit.part === 'section' ? t().open_section : t().open_manual;
@@ -372,7 +391,10 @@
 			toggle.setAttribute('aria-expanded', String(open));
 			panel.hidden = !open;
 			li.classList.toggle('open', open);
-			if (open) sendClick(hit);
+			if (open) {
+				sendClick(hit);
+				loadText();
+			}
 		});
 		const h = el('h3', {class: 'hit-heading'}, toggle);
 		return [h, hit.part === 'section' && hit.page_title

@@ -330,7 +330,13 @@ test('FAQ answers open in place; "Was dit nuttig?" sends feedback with the tab\'
 	assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
 	const panel = first.locator('.hit-panel');
 	assert.ok(await panel.isVisible());
-	assert.ok((await panel.locator('.snippet mark').count()) > 0, 'the answer has no highlighted words');
+	/* The whole answer replaces the snippet, read from GET /documents/{id}. */
+	const doc = await (await fetch(`${env.sd}/documents/${encodeURIComponent(id)}`)).json();
+	assert.ok(doc.text && doc.text.length > 0, 'GET /documents/{id} has no text');
+	await panel.locator('.answer-text').waitFor();
+	const shown = (await panel.locator('.answer-text').textContent()).replace(/\s+/g, ' ');
+	assert.ok(shown.includes(doc.text.replace(/\s+/g, ' ').slice(0, 60)),
+		`the panel does not show the whole answer: ${shown}`);
 	assert.equal(await panel.locator('.readmore').getAttribute('href'), `${env.shop.origin}/${id}`);
 	assert.equal(await panel.locator('.fb-q').textContent(), 'Was dit nuttig?');
 	const clicked = (await click).postDataJSON();
