@@ -153,7 +153,11 @@ int main(int argc, char **argv)
 		if (a == "-h" || a == "--help") {
 			usage(stdout);
 			return 0;
-		} else if (a == "--db" && i + 1 < argc) {
+		} else if (a == "--db") {
+			if (i + 1 == argc) {
+				std::fputs("baseline: --db needs a directory\n", stderr);
+				return 1;
+			}
 			dbpath = argv[++i];
 		} else if (a.compare(0, 5, "--db=") == 0) {
 			dbpath = a.substr(5);
