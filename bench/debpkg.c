@@ -182,7 +182,9 @@ static int stanza_read(struct reader *r, struct stanza *st, char **err)
 		strbuf_init(&f->value, DEBPKG_MAX_FIELD);
 		const char *v = colon + 1;
 		v += strspn(v, " \t");
-		strbuf_addstr(&f->value, v);
+		if (!strbuf_addstr(&f->value, v))
+			return vb_error(err, "%s:%ld: field longer than %ld bytes", r->path, r->line,
+			                DEBPKG_MAX_FIELD);
 	}
 }
 
@@ -530,11 +532,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "debpkg: cannot write: %s\n", strerror(errno));
 		goto out;
 	}
+	unsigned files = cv.out_dir ? cv.file_no : 1;
 	fprintf(stderr,
 	        "debpkg: %lu records (%lu manuals) in %u file%s; %lu without a long description, "
 	        "%lu fields with non-UTF-8 bytes read as Latin-1, %lu skipped\n",
-	        cv.records, cv.manuals, cv.out_dir ? cv.file_no : 1,
-	        cv.out_dir && cv.file_no == 1 ? "" : "s", cv.without_long, cv.latin1, cv.skipped);
+	        cv.records, cv.manuals, files, files == 1 ? "" : "s", cv.without_long, cv.latin1,
+	        cv.skipped);
 	status = 0;
 out:
 	if (cv.out && cv.out != stdout && fclose(cv.out) != 0 && status == 0) {
