@@ -56,6 +56,7 @@ include shim/Makefile.local
 include indexer/Makefile.local
 include searchd/Makefile.local
 include tests/Makefile.local
+include bench/Makefile.local
 
 # The demo shop with its synonym list, indexed into build/content-index,
 # served on the default address.  Re-running only re-indexes what changed.

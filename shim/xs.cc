@@ -101,6 +101,15 @@ xs_status invalid(char **err, const std::string &msg)
 	return XS_ERR_INVALID;
 }
 
+void flush_spelling(xs_db *db)
+{
+	if (!db->wdb || db->spelling_pending.empty())
+		return;
+	for (const auto &w : db->spelling_pending)
+		db->wdb->add_spelling(w.first, w.second);
+	db->spelling_pending.clear();
+}
+
 /* Stop words: the function words of questions and phrases that carry no
  * topic.  Kept short on purpose: a word that can be a topic ("over",
  * "bij") would cost recall more than its noise costs precision. */
@@ -297,8 +306,10 @@ void xs_db_close(xs_db *db)
 	if (!db)
 		return;
 	try {
-		if (db->wdb)
+		if (db->wdb) {
+			flush_spelling(db);
 			db->wdb->close();
+		}
 		db->db.close();
 	} catch (...) {
 		/* closing cannot report; Xapian releases the lock regardless */
@@ -370,7 +381,9 @@ xs_status xs_db_delete(xs_db *db, const char *uid, char **err)
 xs_status xs_db_commit(xs_db *db, char **err)
 {
 	try {
-		writable(db).commit();
+		Xapian::WritableDatabase &w = writable(db);
+		flush_spelling(db);
+		w.commit();
 		return XS_OK;
 	} catch (...) {
 		return fail(err);
@@ -380,7 +393,10 @@ xs_status xs_db_commit(xs_db *db, char **err)
 xs_status xs_db_begin_transaction(xs_db *db, char **err)
 {
 	try {
-		writable(db).begin_transaction(true);
+		Xapian::WritableDatabase &w = writable(db);
+		/* Words counted before belong to before the transaction. */
+		flush_spelling(db);
+		w.begin_transaction(true);
 		return XS_OK;
 	} catch (...) {
 		return fail(err);
@@ -390,7 +406,9 @@ xs_status xs_db_begin_transaction(xs_db *db, char **err)
 xs_status xs_db_commit_transaction(xs_db *db, char **err)
 {
 	try {
-		writable(db).commit_transaction();
+		Xapian::WritableDatabase &w = writable(db);
+		flush_spelling(db);
+		w.commit_transaction();
 		return XS_OK;
 	} catch (...) {
 		return fail(err);
@@ -401,6 +419,7 @@ xs_status xs_db_cancel_transaction(xs_db *db, char **err)
 {
 	try {
 		writable(db).cancel_transaction();
+		db->spelling_pending.clear();
 		return XS_OK;
 	} catch (...) {
 		return fail(err);
@@ -477,6 +496,7 @@ xs_status xs_db_metadata_set(xs_db *db, const char *key, const char *value, char
 xs_status xs_db_spelling_suggest(xs_db *db, const char *word, char **out, char **err)
 {
 	try {
+		flush_spelling(db);
 		*out = dup_string(db->db.get_spelling_suggestion(word));
 		return XS_OK;
 	} catch (...) {
@@ -509,6 +529,25 @@ xs_status xs_doc_set_data(xs_doc *doc, const char *data, size_t len, char **err)
 	}
 }
 
+/*
+ * Count the words of folded text that TermGenerator's FLAG_SPELLING
+ * would give the spelling data (every term as written, without stems),
+ * for flush_spelling.  A scratch document without positions does the
+ * word splitting exactly as TermGenerator does it for the index.
+ */
+static void count_spelling(xs_db *db, const std::string &folded)
+{
+	Xapian::TermGenerator tg;
+	Xapian::Document scratch;
+	tg.set_document(scratch);
+	tg.index_text_without_positions(folded);
+	for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t)
+		db->spelling_pending[*t] += t.get_wdf();
+	/* A bound for writers that commit seldom. */
+	if (db->spelling_pending.size() > 1000000)
+		flush_spelling(db);
+}
+
 xs_status xs_doc_index_text(xs_doc *doc, const char *text, const char *lang, const char *prefix,
                             unsigned wdf_inc, unsigned flags, xs_db *spell_db, char **err)
 {
@@ -516,27 +555,27 @@ xs_status xs_doc_index_text(xs_doc *doc, const char *text, const char *lang, con
 		const language *l = language_for(lang);
 		if (!l)
 			return invalid(err, std::string("unknown language '") + lang + "'");
+		if ((flags & XS_IDX_SPELLING) && (!spell_db || !spell_db->wdb))
+			return invalid(err, "spelling data needs the writable database");
+		if (!prefix)
+			prefix = "";
 		Xapian::TermGenerator tg;
 		tg.set_stemmer(l->stem);
 		tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
 		tg.set_document(doc->doc);
 		tg.set_termpos(doc->pos);
-		int tgflags = 0;
-		if (flags & XS_IDX_SPELLING) {
-			if (!spell_db || !spell_db->wdb)
-				return invalid(err, "spelling data needs the writable database");
-			tg.set_database(*spell_db->wdb);
-			tgflags |= Xapian::TermGenerator::FLAG_SPELLING;
-		}
-		tg.set_flags(tgflags);
 		std::string folded = fold(text);
 		if (flags & XS_IDX_NO_POSITIONS)
-			tg.index_text_without_positions(folded, wdf_inc, prefix ? prefix : "");
+			tg.index_text_without_positions(folded, wdf_inc, prefix);
 		else
-			tg.index_text(folded, wdf_inc, prefix ? prefix : "");
+			tg.index_text(folded, wdf_inc, prefix);
+		/* Spelling data comes from the general field only, as with
+		 * Xapian's FLAG_SPELLING; counted, given at the next commit. */
+		if ((flags & XS_IDX_SPELLING) && !*prefix)
+			count_spelling(spell_db, folded);
 		/* Dutch writes compounds as one word: a suffix index of
 		 * them, for the general field only. */
-		if ((!prefix || !*prefix) && lang && std::strcmp(lang, "nl") == 0)
+		if (!*prefix && lang && std::strcmp(lang, "nl") == 0)
 			index_reversed(doc->doc, folded);
 		/* A gap so that a phrase never matches across two fields. */
 		doc->pos = tg.get_termpos() + 100;
@@ -670,6 +709,7 @@ xs_status xs_db_search(xs_db *db, const xs_query *q, unsigned offset, unsigned l
 	try {
 		if (limit > 10000)
 			return invalid(err, "limit is larger than 10000");
+		flush_spelling(db); /* a search on the writer sees its words */
 		r = new xs_results(db->db);
 		with_retry(db, [&] { run_search(db, q, offset, limit, r); });
 		*out = r;

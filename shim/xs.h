@@ -183,8 +183,12 @@ enum {
  * stemmer; prefix ("" for the general field) is put before every term;
  * wdf_inc weights each occurrence.  Fields are separated by a position gap
  * so phrases do not match across them.  XS_IDX_SPELLING needs spell_db,
- * the writable database the document is for (NULL otherwise).
- * XS_OK, XS_ERR_INVALID (unknown lang).
+ * the writable database the document is for (NULL otherwise), and only
+ * applies to the general field (prefix ""): its words are counted in
+ * spell_db and reach the spelling data with the next commit of spell_db
+ * (xs_db_commit, a transaction's commit, xs_db_close); spell_db's own
+ * searches and suggestions see them at once.
+ * XS_OK, XS_ERR_INVALID (unknown lang, XS_IDX_SPELLING without spell_db).
  */
 xs_status xs_doc_index_text(xs_doc *doc, const char *text, const char *lang, const char *prefix,
                             unsigned wdf_inc, unsigned flags, xs_db *spell_db, char **err);

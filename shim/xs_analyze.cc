@@ -789,6 +789,7 @@ xs_status xs_db_synonym_add(xs_db *db, const char *from, const char *to, char **
 		if (key.size() > MAX_TERM || target.size() > MAX_TERM)
 			return invalid(err, "a synonym is longer than 240 bytes");
 		Xapian::WritableDatabase &w = *db->wdb;
+		flush_spelling(db); /* rules change spelling data too: keep the order */
 		for (auto s = w.synonyms_begin(key); s != w.synonyms_end(key); ++s)
 			if (*s == target)
 				return XS_OK;
@@ -812,6 +813,7 @@ xs_status xs_db_synonyms_clear(xs_db *db, char **err)
 		if (!db->wdb)
 			return invalid(err, "database was opened read-only");
 		Xapian::WritableDatabase &w = *db->wdb;
+		flush_spelling(db); /* rules change spelling data too: keep the order */
 		std::vector<std::string> keys;
 		for (auto k = w.synonym_keys_begin(); k != w.synonym_keys_end(); ++k)
 			keys.push_back(*k);
