@@ -519,10 +519,14 @@ START_TEST(test_put_refuses_bad_documents)
 	assert_contains(error_message(resp.json), "unknown parameter 'force'");
 	tu_resp_release(&resp);
 	/* Other methods: 405 with what is allowed. */
-	ck_assert_int_eq(send2(&srv, "GET", "/documents/live-slang", AUTH, NULL, NULL, &resp), 405);
+	ck_assert_int_eq(send2(&srv, "PATCH", "/documents/live-slang", AUTH, NULL, NULL, &resp), 405);
 	char *allow = tu_resp_header(&resp, "Allow");
-	ck_assert_msg(allow && strstr(allow, "PUT") && strstr(allow, "DELETE"), "Allow: %s", allow);
+	ck_assert_msg(allow && strstr(allow, "GET") && strstr(allow, "PUT") && strstr(allow, "DELETE"),
+	              "Allow: %s", allow);
 	free(allow);
+	tu_resp_release(&resp);
+	/* Nothing was stored: reading it back is a 404. */
+	ck_assert_int_eq(send2(&srv, "GET", "/documents/live-slang", AUTH, NULL, NULL, &resp), 404);
 	tu_resp_release(&resp);
 	ck_assert_uint_eq(rank_of(&srv, "tuinslang", "live-slang", NULL), 0);
 
