@@ -138,24 +138,6 @@ static void weigh(const double *coverage, const double *title_coverage, size_t n
 	ev->confidence = 1.0 / (1.0 + exp(-z));
 }
 
-/* Xapian's snippet as safe HTML: quotes escaped too, marks as <mark>
- * (as /search does). */
-static char *snippet_html(const char *s)
-{
-	struct strbuf sb;
-	strbuf_init(&sb, 0);
-	for (; *s; s++) {
-		switch (*s) {
-		case XS_MARK_START: strbuf_addstr(&sb, "<mark>"); break;
-		case XS_MARK_END: strbuf_addstr(&sb, "</mark>"); break;
-		case '"': strbuf_addstr(&sb, "&quot;"); break;
-		case '\'': strbuf_addstr(&sb, "&#39;"); break;
-		default: strbuf_addch(&sb, *s); break;
-		}
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 /* {id, title, url, text, snippet} of an FAQ hit, from its stored record:
  * text is its answer whole, as plain text. */
 static json_t *make_answer(xs_results *res, const struct xs_hit *h, char **err)

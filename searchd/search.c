@@ -182,7 +182,7 @@ fail:
  * Turn Xapian's snippet (matches between XS_MARK_START/END, & < >
  * already escaped) into safe HTML: quotes escaped too, marks as <mark>.
  */
-static char *snippet_html(const char *s)
+char *snippet_html(const char *s)
 {
 	struct strbuf sb;
 	strbuf_init(&sb, 0);

@@ -132,6 +132,10 @@ void http_route_label(size_t i, const char **method, const char **path);
 
 /* GET /search */
 void search_handle(struct request *req, struct reply *r);
+/* Xapian's snippet (matches between XS_MARK_START/END, & < > escaped)
+ * as safe HTML: quotes escaped too, marks as <mark>.  New: free().
+ * (search.c; /answer uses it too.) */
+char *snippet_html(const char *s);
 /* GET /suggest */
 void suggest_handle(struct request *req, struct reply *r);
 /* documents.c: PUT and DELETE /documents/{id}, POST /documents (NDJSON) */

@@ -27,18 +27,7 @@ static void suite_setup(void)
 	xmlInitParser();
 	dir = tu_tmpdir();
 	db = xasprintf("%s/db", dir);
-	char *indexer = tu_program("indexer");
-	char *cmd =
-	    xasprintf("%s --quiet --db '%s' --synonyms content/synonyms.txt content", indexer, db);
-	char *out = NULL;
-	int st = tu_run(cmd, &out);
-	if (st != 0) {
-		fprintf(stderr, "indexing content/ failed (%d):\n%s\n", st, out);
-		abort();
-	}
-	free(out);
-	free(cmd);
-	free(indexer);
+	tu_index_content(db);
 	if (!tu_server_start(&srv, db, "--threads 4")) {
 		fprintf(stderr, "searchd did not start\n");
 		abort();

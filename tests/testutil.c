@@ -94,6 +94,22 @@ int tu_run(const char *cmd, char **out)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+void tu_index_content(const char *db)
+{
+	char *indexer = tu_program("indexer");
+	char *cmd = xasprintf("%s --quiet --db '%s' --synonyms content/synonyms.txt content", indexer,
+	                      db);
+	char *out = NULL;
+	int st = tu_run(cmd, &out);
+	if (st != 0) {
+		fprintf(stderr, "indexing content/ failed (%d):\n%s\n", st, out);
+		abort();
+	}
+	free(out);
+	free(cmd);
+	free(indexer);
+}
+
 bool tu_server_start(struct tu_server *s, const char *db, const char *extra)
 {
 	int fds[2];

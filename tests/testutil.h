@@ -22,6 +22,11 @@ char *tu_program(const char *name);
  * Returns the exit status, or -1 when it did not exit normally. */
 int tu_run(const char *cmd, char **out);
 
+/* Index the demo shop (content/ with its synonyms) into db with the real
+ * indexer; aborts with the indexer's output when that fails (a fixture
+ * without its index cannot test anything). */
+void tu_index_content(const char *db);
+
 struct tu_server {
 	pid_t pid;
 	unsigned port;
