@@ -10,6 +10,7 @@
  */
 #include "xs_internal.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -165,16 +166,24 @@ void run_search(xs_db *db, const xs_query *q, unsigned offset, unsigned limit, x
 		r->enquire.set_sort_by_value_then_relevance((Xapian::valueno)q->sort_slot,
 		                                            q->sort_desc);
 	r->enquire.clear_matchspies();
+	r->docid_spy.reset();
 	r->spies.clear();
-	for (unsigned slot : q->facets) {
-		auto &spy = r->spies[slot];
-		spy.reset(new Xapian::ValueCountMatchSpy(slot));
-		r->enquire.add_matchspy(spy.get());
+	r->facets.clear();
+	if (!q->facets.empty() && facet_columns_usable(db)) {
+		r->docid_spy.reset(new xs_docid_spy);
+		r->enquire.add_matchspy(r->docid_spy.get());
+	} else {
+		for (unsigned slot : q->facets) {
+			auto &spy = r->spies[slot];
+			spy.reset(new Xapian::ValueCountMatchSpy(slot));
+			r->enquire.add_matchspy(spy.get());
+		}
 	}
 	/* Facet counts are exact only over every match: ask for all of them
 	 * when counting, up to a bound that keeps big indexes fast. */
 	Xapian::doccount check = q->facets.empty() ? 100 : 20000;
 	r->mset = r->enquire.get_mset(offset, limit, check);
+	count_facets(db, q->facets, r);
 	r->items.clear();
 	/* No MSet::fetch() prefetch hint: in 1.4.22 it reads past its items
 	 * when the MSet does not start at the first hit (offset > 0). */
@@ -750,18 +759,33 @@ xs_status xs_results_hit(const xs_results *r, size_t i, struct xs_hit *out, char
 	return XS_OK;
 }
 
-xs_status xs_results_facet(const xs_results *r, unsigned slot, xs_facet_cb cb, void *ctx,
-                           char **err)
+xs_status xs_results_facet(const xs_results *r, unsigned slot, size_t max_values,
+                           xs_facet_cb cb, void *ctx, char **err)
 {
 	try {
-		auto it = r->spies.find(slot);
-		if (it == r->spies.end())
+		auto it = r->facets.find(slot);
+		if (it == r->facets.end())
 			return invalid(err, "no facet was asked for on this slot");
-		const Xapian::ValueCountMatchSpy &spy = *it->second;
-		for (auto v = spy.top_values_begin(1000); v != spy.top_values_end(1000); ++v) {
-			std::string value = *v;
-			cb(ctx, value.data(), value.size(), v.get_termfreq());
+		const auto &counts = it->second;
+		if (max_values == 0) {
+			for (const auto &c : counts)
+				cb(ctx, c.first.data(), c.first.size(), c.second);
+			return XS_OK;
 		}
+		/* The most frequent first; equal counts by value, so the
+		 * order does not depend on the hash table's. */
+		std::vector<const std::pair<const std::string, Xapian::doccount> *> top;
+		top.reserve(counts.size());
+		for (const auto &c : counts)
+			top.push_back(&c);
+		size_t n = std::min(max_values, top.size());
+		std::partial_sort(top.begin(), top.begin() + (std::ptrdiff_t)n, top.end(),
+		                  [](const auto *a, const auto *b) {
+			                  return a->second != b->second ? a->second > b->second
+			                                                : a->first < b->first;
+		                  });
+		for (size_t i = 0; i < n; i++)
+			cb(ctx, top[i]->first.data(), top[i]->first.size(), top[i]->second);
 		return XS_OK;
 	} catch (...) {
 		return fail(err);

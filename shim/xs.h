@@ -289,13 +289,14 @@ struct xs_hit {
 xs_status xs_results_hit(const xs_results *r, size_t i, struct xs_hit *out, char **err);
 
 /*
- * Call cb for each value counted in a facet slot, most frequent first
- * (value borrowed for the call).  XS_OK, XS_ERR_INVALID (slot was not
- * asked for with xs_query_add_facet).
+ * Call cb for the values counted in a facet slot (value borrowed for the
+ * call): the max_values most frequent, most frequent first, or with
+ * max_values 0 every value, in no particular order.  XS_OK,
+ * XS_ERR_INVALID (slot was not asked for with xs_query_add_facet).
  */
 typedef void (*xs_facet_cb)(void *ctx, const char *value, size_t len, unsigned long count);
-xs_status xs_results_facet(const xs_results *r, unsigned slot, xs_facet_cb cb, void *ctx,
-                           char **err);
+xs_status xs_results_facet(const xs_results *r, unsigned slot, size_t max_values,
+                           xs_facet_cb cb, void *ctx, char **err);
 
 /* The number a value made by xs_doc_add_value_number stands for. */
 double xs_value_to_number(const char *value, size_t len);

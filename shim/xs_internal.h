@@ -16,10 +16,18 @@
 #include <unordered_map>
 #include <vector>
 
+namespace xs_impl {
+struct facet_column;
+}
+
 struct xs_db {
 	Xapian::Database db; /* a WritableDatabase when writable */
 	Xapian::WritableDatabase *wdb = nullptr;
 	bool sharded = false;
+	/* Facet columns of the revision the handle is at (xs_facets.cc). */
+	std::map<unsigned, std::shared_ptr<const xs_impl::facet_column>> columns;
+	Xapian::rev columns_rev = 0;
+	std::string columns_uuid;
 	/* Spelling words of XS_IDX_SPELLING text not yet given to Xapian,
 	 * with their counts (see flush_spelling). */
 	std::unordered_map<std::string, Xapian::termcount> spelling_pending;
@@ -46,9 +54,29 @@ struct xs_query {
 	double time_limit = 0; /* seconds; 0: none */
 };
 
+/*
+ * Records the documents the matcher counts as matches (the set a
+ * ValueCountMatchSpy sees), for counting facets against the facet
+ * columns (xs_facets.cc) when facet_columns_usable().
+ */
+class xs_docid_spy : public Xapian::MatchSpy {
+public:
+	std::vector<Xapian::docid> docids;
+	void operator()(const Xapian::Document &doc, double) override
+	{
+		docids.push_back(doc.get_docid());
+	}
+	std::string name() const override { return "vraagbaak.DocidSpy"; }
+};
+
 struct xs_results {
-	/* Declared first so they outlive the Enquire that points to them. */
+	/* Declared first so they outlive the Enquire that points to them:
+	 * the matches for facets (one database), or one spy per facet slot
+	 * (shards). */
+	std::unique_ptr<xs_docid_spy> docid_spy;
 	std::map<unsigned, std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+	/* Facet counts by slot: value -> number of matches. */
+	std::map<unsigned, std::unordered_map<std::string, Xapian::doccount>> facets;
 	Xapian::Enquire enquire;
 	Xapian::MSet mset;
 	struct item {
@@ -102,6 +130,14 @@ template <class F> auto with_retry(xs_db *db, F fn) -> decltype(fn())
 		return fn();
 	}
 }
+
+/* ---- xs_facets.cc */
+
+/* Whether db's searches count facets with xs_docid_spy and the facet
+ * columns: one local database, read-only. */
+bool facet_columns_usable(const xs_db *db);
+/* r->facets for slots, from the spies of the search just run on db. */
+void count_facets(xs_db *db, const std::vector<unsigned> &slots, xs_results *r);
 
 struct language {
 	Xapian::Stem stem;

@@ -314,6 +314,140 @@ START_TEST(test_reader_follows_writer)
 }
 END_TEST
 
+/* Facet counts as "value=count," in the order xs_results_facet gives. */
+static void facet_cat(void *ctx, const char *value, size_t len, unsigned long count)
+{
+	strbuf_addf(ctx, "%.*s=%lu,", (int)len, value, count);
+}
+
+static char *facet_of(xs_db *db, const char *text, unsigned slot, size_t max)
+{
+	xs_query *q = NULL;
+	char *err = NULL;
+	ck_assert_int_eq(xs_query_new(&q, &err), XS_OK);
+	ck_assert_int_eq(xs_query_set_text(q, text, "nl", 0, &err), XS_OK);
+	ck_assert_int_eq(xs_query_add_facet(q, slot, &err), XS_OK);
+	xs_results *r = search(db, q, 10);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "");
+	ck_assert_int_eq(xs_results_facet(r, slot, max, facet_cat, &sb, &err), XS_OK);
+	ck_assert_int_eq(xs_results_facet(r, slot + 1, max, facet_cat, &sb, &err), XS_ERR_INVALID);
+	xs_free(err);
+	xs_results_free(r);
+	xs_query_free(q);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* Brand "merk N" for document i of a batch: merk 0 most often. */
+static void add_branded(xs_db *db, int from, int to)
+{
+	char *err = NULL;
+	for (int i = from; i < to; i++) {
+		xs_doc *doc = NULL;
+		char uid[32], brand[32];
+		snprintf(uid, sizeof uid, "tent%d", i);
+		snprintf(brand, sizeof brand, "merk %d", i % 7 == 0 ? 0 : i % 5);
+		ck_assert_int_eq(xs_doc_new(&doc, &err), XS_OK);
+		ck_assert_int_eq(xs_doc_index_text(doc, "Partytent", "nl", "", 1, 0, NULL, &err), XS_OK);
+		if (i % 11 != 3) /* some have no brand */
+			ck_assert_int_eq(xs_doc_add_value(doc, 6, brand, strlen(brand), &err), XS_OK);
+		ck_assert_int_eq(xs_db_replace(db, uid, doc, &err), XS_OK);
+		xs_doc_free(doc);
+	}
+	ck_assert_int_eq(xs_db_commit(db, &err), XS_OK);
+}
+
+/* A reader counts facets from its cached columns, a writer with Xapian's
+ * match spy: the same counts, most frequent first, ties by value; and a
+ * reader that moves to a new revision counts the new documents. */
+START_TEST(test_facet_counts)
+{
+	xs_db *w = NULL, *ro = NULL, *ro2 = NULL;
+	char *err = NULL;
+	ck_assert_int_eq(xs_db_open(dir, XS_DB_WRITE, &w, &err), XS_OK);
+	add_branded(w, 0, 200);
+	/* Gaps in the docids, and a replaced document. */
+	for (int i = 10; i < 20; i++) {
+		char uid[32];
+		snprintf(uid, sizeof uid, "tent%d", i);
+		ck_assert_int_eq(xs_db_delete(w, uid, &err), XS_OK);
+	}
+	add_branded(w, 30, 31);
+	ck_assert_int_eq(xs_db_commit(w, &err), XS_OK);
+	ck_assert_int_eq(xs_db_open(dir, XS_DB_READ, &ro, &err), XS_OK);
+	ck_assert_int_eq(xs_db_open(dir, XS_DB_READ, &ro2, &err), XS_OK);
+
+	char *by_writer = facet_of(w, "partytent", 6, 0);
+	char *top_writer = facet_of(w, "partytent", 6, 2);
+	char *top_reader = facet_of(ro, "partytent", 6, 2);
+	char *top_reader2 = facet_of(ro2, "partytent", 6, 2);
+	ck_assert_str_eq(top_reader, top_writer);
+	ck_assert_str_eq(top_reader2, top_writer);
+	/* Counted by hand: of tent0..199 without tent10..19, merk 0 for
+	 * i % 7 == 0, else merk i % 5, and none for i % 11 == 3. */
+	unsigned long want[5] = {0};
+	for (int i = 0; i < 200; i++)
+		if ((i < 10 || i >= 20) && i % 11 != 3)
+			want[i % 7 == 0 ? 0 : i % 5]++;
+	char *all_reader = facet_of(ro, "partytent", 6, 0);
+	unsigned long total = 0;
+	for (int b = 0; b < 5; b++) {
+		char item[64];
+		snprintf(item, sizeof item, "merk %d=%lu,", b, want[b]);
+		ck_assert_msg(strstr(all_reader, item), "%s not in %s", item, all_reader);
+		ck_assert_msg(strstr(by_writer, item), "%s not in %s", item, by_writer);
+		total += want[b];
+	}
+	ck_assert_uint_eq(strlen(all_reader), strlen(by_writer));
+	/* The top two, most frequent first; a tie goes by value. */
+	struct strbuf top = STRBUF_INIT;
+	bool taken[5] = {false};
+	for (int k = 0; k < 2; k++) {
+		int best = -1;
+		for (int b = 0; b < 5; b++)
+			if (!taken[b] && (best < 0 || want[b] > want[best]))
+				best = b;
+		taken[best] = true;
+		strbuf_addf(&top, "merk %d=%lu,", best, want[best]);
+	}
+	ck_assert_str_eq(top_reader, top.buf);
+	ck_assert_msg(want[1] == want[3] && strstr(top.buf, "merk 1=") && !strstr(top.buf, "merk 3="),
+	              "the data should have a tie broken by value: %s", top.buf);
+	strbuf_release(&top);
+	ck_assert_uint_gt(total, 100);
+
+	/* A new revision: the reader reopens and counts the new documents. */
+	add_branded(w, 200, 300);
+	bool changed = false;
+	ck_assert_int_eq(xs_db_reopen(ro, &changed, &err), XS_OK);
+	ck_assert(changed);
+	char *after_writer = facet_of(w, "partytent", 6, 0);
+	char *after_reader = facet_of(ro, "partytent", 6, 0);
+	ck_assert_uint_eq(strlen(after_reader), strlen(after_writer));
+	ck_assert_str_ne(after_reader, all_reader);
+	char *top_after = facet_of(ro, "partytent", 6, 2);
+	char *top_after_writer = facet_of(w, "partytent", 6, 2);
+	ck_assert_str_eq(top_after, top_after_writer);
+	/* The reader left behind still counts its own revision. */
+	char *old_reader = facet_of(ro2, "partytent", 6, 0);
+	ck_assert_uint_eq(strlen(old_reader), strlen(all_reader));
+
+	free(by_writer);
+	free(top_writer);
+	free(top_reader);
+	free(top_reader2);
+	free(all_reader);
+	free(after_writer);
+	free(after_reader);
+	free(top_after);
+	free(top_after_writer);
+	free(old_reader);
+	xs_db_close(ro2);
+	xs_db_close(ro);
+	xs_db_close(w);
+}
+END_TEST
+
 START_TEST(test_shards)
 {
 	char *err = NULL;
@@ -515,6 +649,7 @@ int main(void)
 	tcase_add_test(tc, test_replace_delete_and_values);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_reader_follows_writer);
+	tcase_add_test(tc, test_facet_counts);
 	tcase_add_test(tc, test_shards);
 	tcase_add_test(tc, test_transactions);
 	tcase_add_test(tc, test_complete);
