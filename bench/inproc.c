@@ -2,13 +2,14 @@
  * inproc - the engine's own search latency, without HTTP: the yardstick
  * `make bench` holds searchd's /search against.
  *
- *   inproc --db DIR [--seconds S] [--reopen] QUERIES
+ *   inproc --db DIR [--seconds S] [--reopen] [--time-limit S] QUERIES
  *
  * For each query of the file (one a line; '#' lines and blank lines
  * skipped), in one thread, it makes the shim calls searchd/search.c makes
  * for a default /search?q=...: the query text analysed as Dutch with
  * spelling and synonyms (and the last word as a prefix when the text does
- * not end in a space), the six facets and the price facet, hits 0..9, and
+ * not end in a space), searchd's default time limit on the matcher (1 s;
+ * --time-limit), the six facets and the price facet, hits 0..9, and
  * for each hit its stored record parsed to get the snippet of its body
  * (240 bytes); then the facet counts, the total and the correction are
  * read.  Building the JSON reply is searchd's, not the engine's, and is
@@ -46,6 +47,8 @@ static const unsigned facet_slots[] = {
 	VB_SLOT_AUDIENCE, VB_SLOT_LANG, VB_SLOT_PRICE,
 };
 #define N_FACETS (sizeof facet_slots / sizeof *facet_slots)
+/* Values per facet: searchd's default facet_limit. */
+#define FACET_LIMIT 20
 
 struct timings {
 	double *us; /* one latency a search, microseconds */
@@ -54,7 +57,7 @@ struct timings {
 
 static void usage(FILE *f)
 {
-	fputs("usage: inproc --db DIR [--seconds S] [--reopen] QUERIES\n"
+	fputs("usage: inproc --db DIR [--seconds S] [--reopen] [--time-limit S] QUERIES\n"
 	      "\n"
 	      "Run the queries of QUERIES (one a line) in-process through the shim,\n"
 	      "with the calls searchd makes for a default /search, in one thread,\n"
@@ -63,6 +66,8 @@ static void usage(FILE *f)
 	      "  --db DIR       index directory\n"
 	      "  --seconds S    how long to measure, after one warm-up pass (default 5)\n"
 	      "  --reopen       reopen the index before each search, as searchd does\n"
+	      "  --time-limit S the matcher's time limit, as searchd's search_time_limit\n"
+	      "                 (default 1, searchd's default; 0: none)\n"
 	      "  -h, --help     this help\n",
 	      f);
 }
@@ -105,7 +110,7 @@ out:
 }
 
 /* One default /search for text.  0, or -1 with *err. */
-static int search_once(xs_db *db, const char *text, bool reopen, char **err)
+static int search_once(xs_db *db, const char *text, bool reopen, double time_limit, char **err)
 {
 	xs_query *q = NULL;
 	xs_results *res = NULL;
@@ -116,7 +121,8 @@ static int search_once(xs_db *db, const char *text, bool reopen, char **err)
 		flags |= XS_QF_PARTIAL;
 	if (reopen && xs_db_reopen(db, NULL, err) != XS_OK)
 		goto out;
-	if (xs_query_new(&q, err) != XS_OK || xs_query_set_text(q, text, "nl", flags, err) != XS_OK)
+	if (xs_query_new(&q, err) != XS_OK || xs_query_set_text(q, text, "nl", flags, err) != XS_OK ||
+	    xs_query_set_time_limit(q, time_limit, err) != XS_OK)
 		goto out;
 	for (size_t i = 0; i < N_FACETS; i++)
 		if (xs_query_add_facet(q, facet_slots[i], err) != XS_OK)
@@ -128,7 +134,9 @@ static int search_once(xs_db *db, const char *text, bool reopen, char **err)
 			goto out;
 	unsigned long sum = 0;
 	for (size_t i = 0; i < N_FACETS; i++)
-		if (xs_results_facet(res, facet_slots[i], count_facet, &sum, err) != XS_OK)
+		if (xs_results_facet(res, facet_slots[i],
+		                     facet_slots[i] == VB_SLOT_PRICE ? 0 : FACET_LIMIT,
+		                     count_facet, &sum, err) != XS_OK)
 			goto out;
 	(void)xs_results_total(res);
 	(void)xs_results_correction(res);
@@ -198,18 +206,19 @@ int main(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},
 		{"seconds", required_argument, NULL, 's'},
 		{"reopen", no_argument, NULL, 'r'},
+		{"time-limit", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *dbpath = NULL;
-	double seconds = 5;
+	double seconds = 5, time_limit = 1;
 	bool reopen = false;
 	char *text = NULL, *err = NULL, **queries = NULL;
 	size_t nqueries = 0, len;
 	xs_db *db = NULL;
 	struct timings t = {0};
 	int status = 1, c;
-	while ((c = getopt_long(argc, argv, "d:s:rh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:s:rt:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dbpath = optarg; break;
 		case 's':
@@ -219,6 +228,12 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'r': reopen = true; break;
+		case 't':
+			if (!parse_double(optarg, &time_limit) || time_limit < 0 || time_limit > 3600) {
+				fputs("inproc: --time-limit must be a number from 0 to 3600\n", stderr);
+				return 1;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -242,7 +257,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < nqueries; i++) {
-		if (search_once(db, queries[i], reopen, &err) != 0) {
+		if (search_once(db, queries[i], reopen, time_limit, &err) != 0) {
 			fprintf(stderr, "inproc: search '%s' failed: %s\n", queries[i], err);
 			goto out;
 		}
@@ -251,7 +266,7 @@ int main(int argc, char **argv)
 	double start = now_seconds(), now = start;
 	for (size_t i = 0; now - start < seconds; i = (i + 1) % nqueries) {
 		double t0 = now_seconds();
-		if (search_once(db, queries[i], reopen, &err) != 0) {
+		if (search_once(db, queries[i], reopen, time_limit, &err) != 0) {
 			fprintf(stderr, "inproc: search '%s' failed: %s\n", queries[i], err);
 			goto out;
 		}

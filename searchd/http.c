@@ -127,6 +127,11 @@ struct conn_state {
 	struct strbuf body; /* capped at max_body */
 	bool replied;       /* answered before the body was read (413) */
 	double started;
+	/* Freed once the reply is sent (on_completed): freeing a big reply
+	 * before MHD sends it would only delay it. */
+	json_t *sent;
+	void (*release)(void *);
+	void *later;
 };
 
 /* ------------------------------------------------------------ replies */
@@ -516,7 +521,9 @@ static enum MHD_Result finish(struct server *srv, struct MHD_Connection *conn,
 	double secs = now_seconds() - st->started;
 	metrics_count(srv->metrics, route, r.status, secs);
 	access_log(srv, conn, method, url, r.status, bytes, secs);
-	json_decref(r.body);
+	st->sent = r.body;
+	st->release = r.release;
+	st->later = r.later;
 	free(r.raw);
 	return ret;
 }
@@ -567,6 +574,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct conn_state *st = *req_cls;
 	if (!st)
 		return;
+	json_decref(st->sent);
+	if (st->release)
+		st->release(st->later);
 	strbuf_release(&st->body);
 	free(st);
 	*req_cls = NULL;

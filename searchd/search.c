@@ -27,9 +27,15 @@
 #include "searchd.h"
 #include "util.h"
 
+/* Values listed per facet, the most frequent first: by default as many
+ * as a filter list shows; facet_limit asks for more. */
+#define FACET_DEFAULT_LIMIT 20
+#define FACET_MAX_LIMIT 1000
+
 struct params {
 	const char *q;
 	long limit, offset;
+	long facet_limit; /* values per facet */
 	const char *lang;
 	json_t *types, *categories; /* arrays of strings */
 	json_t *brands, *avails, *audiences;
@@ -58,6 +64,8 @@ static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind, const char *
 		param_long(pc, key, value, 1, SEARCHD_MAX_LIMIT, &p->limit);
 	} else if (strcmp(key, "offset") == 0) {
 		param_long(pc, key, value, 0, SEARCHD_MAX_OFFSET, &p->offset);
+	} else if (strcmp(key, "facet_limit") == 0) {
+		param_long(pc, key, value, 1, FACET_MAX_LIMIT, &p->facet_limit);
 	} else if (strcmp(key, "type") == 0) {
 		if (!param_one_of(value, types))
 			param_fail(pc, "parameter '%s' must be one of %s", key, "faq, manual, product, page");
@@ -134,8 +142,10 @@ static const double price_edges[] = {0, 25, 50, 100, 250, 500, 1000, 2500};
 
 static void count_value(void *ctx, const char *value, size_t len, unsigned long count)
 {
-	json_array_append_new(ctx, json_pack("{s:s%,s:I}", "value", value, len, "count",
-	                                     (json_int_t)count));
+	json_t *v = json_object();
+	json_object_set_new_nocheck(v, "value", json_stringn(value, len));
+	json_object_set_new_nocheck(v, "count", json_integer((json_int_t)count));
+	json_array_append_new(ctx, v);
 }
 
 static void count_price(void *ctx, const char *value, size_t len, unsigned long count)
@@ -149,17 +159,17 @@ static void count_price(void *ctx, const char *value, size_t len, unsigned long 
 }
 
 /* {"type": [{"value": "faq", "count": 12}, ...], ..., "price": [...]} */
-static json_t *make_facets(xs_results *res, char **err)
+static json_t *make_facets(xs_results *res, size_t limit, char **err)
 {
 	json_t *out = json_object();
 	for (size_t i = 0; i < sizeof facets / sizeof *facets; i++) {
 		json_t *arr = json_array();
 		json_object_set_new(out, facets[i].name, arr);
-		if (xs_results_facet(res, facets[i].slot, count_value, arr, err) != XS_OK)
+		if (xs_results_facet(res, facets[i].slot, limit, count_value, arr, err) != XS_OK)
 			goto fail;
 	}
 	unsigned long buckets[N_PRICE_EDGES] = {0};
-	if (xs_results_facet(res, VB_SLOT_PRICE, count_price, buckets, err) != XS_OK)
+	if (xs_results_facet(res, VB_SLOT_PRICE, 0, count_price, buckets, err) != XS_OK)
 		goto fail;
 	json_t *prices = json_array();
 	json_object_set_new(out, "price", prices);
@@ -231,9 +241,15 @@ static json_t *make_hit(xs_results *res, const struct xs_hit *h, char **err)
 	return rec;
 }
 
+static void release_results(void *res)
+{
+	xs_results_free(res);
+}
+
 void search_handle(struct request *req, struct reply *r)
 {
 	struct params p = {.limit = 10,
+	                   .facet_limit = FACET_DEFAULT_LIMIT,
 	                   .types = json_array(),
 	                   .categories = json_array(),
 	                   .brands = json_array(),
@@ -335,7 +351,7 @@ void search_handle(struct request *req, struct reply *r)
 			                              "no", (json_int_t)ranked[i].no));
 		json_array_append_new(hits, hit);
 	}
-	if (!(facet_counts = make_facets(res, &err))) {
+	if (!(facet_counts = make_facets(res, (size_t)p.facet_limit, &err))) {
 		json_decref(hits);
 		goto fail;
 	}
@@ -357,6 +373,10 @@ void search_handle(struct request *req, struct reply *r)
 		json_object_set_new(r->body, "did_you_mean", json_string(corrected));
 		json_object_set_new(r->body, "corrected_query", json_string(corrected));
 	}
+	/* Freeing the results takes a while: after the reply is sent. */
+	r->release = release_results;
+	r->later = res;
+	res = NULL;
 	goto out;
 fail:
 	reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "search failed: %s",

@@ -76,6 +76,11 @@ struct reply {
 	unsigned retry_after;     /* seconds; 0: no Retry-After header */
 	const char *cache_control; /* static; NULL: no-store */
 	char etag[48];             /* ETag header; "": none */
+	/* What the handler still owns and need not free before the reply is
+	 * on its way (the search's results): release(later) is called once
+	 * the reply has been sent, or the request ended otherwise. */
+	void (*release)(void *);
+	void *later;
 };
 
 struct request {

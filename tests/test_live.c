@@ -578,6 +578,59 @@ START_TEST(test_bulk_publish)
 }
 END_TEST
 
+/* A catalogue with more brands than a facet lists: the most frequent,
+ * most frequent first, 20 unless facet_limit asks for more. */
+START_TEST(test_facets_list_the_most_frequent_values)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int n = 0;
+	for (int b = 0; b < 60; b++)
+		for (int k = 0; k < (b < 5 ? 3 : 1); k++, n++)
+			strbuf_addf(&sb,
+			            "{\"id\":\"zeil-%d\",\"type\":\"product\",\"title\":\"Zonnezeil "
+			            "%d\",\"brand\":\"Merk %02d\",\"price\":%d}\n",
+			            n, n, b, 20 + n);
+	struct tu_resp resp;
+	ck_assert_int_eq(post_bulk(&srv, sb.buf, &resp), 200);
+	ck_assert_int_eq(num(resp.json, "created"), n);
+	tu_resp_release(&resp);
+	strbuf_release(&sb);
+
+	json_t *b = NULL;
+	/* By default as many values as a filter list shows. */
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zonnezeil", NULL), 200);
+	ck_assert_int_eq(num(b, "total"), n);
+	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(b, "facets"), "brand")), 20);
+	json_decref(b);
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zonnezeil", "facet_limit", "0", NULL), 400);
+	json_decref(b);
+	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zonnezeil", "facet_limit", "50", NULL), 200);
+	ck_assert_int_eq(num(b, "total"), n);
+	json_t *brands = json_object_get(json_object_get(b, "facets"), "brand");
+	ck_assert_uint_eq(json_array_size(brands), 50);
+	long prev = 3;
+	size_t i;
+	json_t *v;
+	json_array_foreach(brands, i, v) {
+		long c = num(v, "count");
+		ck_assert_msg(c <= prev, "brand facet not most frequent first at %zu", i);
+		prev = c;
+		if (i < 5) {
+			ck_assert_int_eq(c, 3);
+			ck_assert_msg(strncmp(str(v, "value"), "Merk 0", 6) == 0, "%s", str(v, "value"));
+		} else {
+			ck_assert_int_eq(c, 1);
+		}
+	}
+	/* Every price still counts in its bucket. */
+	long priced = 0;
+	json_array_foreach(json_object_get(json_object_get(b, "facets"), "price"), i, v)
+		priced += num(v, "count");
+	ck_assert_int_eq(priced, n);
+	json_decref(b);
+}
+END_TEST
+
 START_TEST(test_bulk_refused_whole)
 {
 	struct tu_resp resp;
@@ -1215,6 +1268,7 @@ int main(void)
 	tcase_add_test(tc, test_put_ids);
 	tcase_add_test(tc, test_put_refuses_bad_documents);
 	tcase_add_test(tc, test_bulk_publish);
+	tcase_add_test(tc, test_facets_list_the_most_frequent_values);
 	tcase_add_test(tc, test_bulk_refused_whole);
 	tcase_add_test(tc, test_indexer_keeps_live_documents);
 	tcase_add_test(tc, test_indexer_waits_for_the_lock);
