@@ -35,7 +35,7 @@
 
 namespace {
 
-const unsigned COMMIT_EVERY = 5000; /* indexer/main.c's */
+const unsigned COMMIT_EVERY = 5000; /* indexer/docbuild.h's DOCBUILD_COMMIT_EVERY */
 const unsigned WEIGHT_TITLE = 5;    /* common/schema.h's */
 
 void usage(std::FILE *f)

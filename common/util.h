@@ -67,4 +67,8 @@ int read_file(const char *path, size_t max, char **out, size_t *len, char **err)
 /* Monotonic clock in seconds. */
 double now_seconds(void);
 
+/* Remove path and, for a directory, everything below it (symlinks are
+ * removed, not followed).  0, or -1 with errno set. */
+int remove_tree(const char *path);
+
 #endif

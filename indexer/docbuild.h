@@ -10,6 +10,10 @@
 
 #include "xs.h"
 
+/* Documents stored between commits: bounds a writer's memory, and what
+ * an interrupted run loses. */
+#define DOCBUILD_COMMIT_EVERY 5000
+
 /*
  * The fingerprint of a record's indexable content, as 16 hex digits plus
  * NUL in out.  Two records with the same fingerprint index the same, so

@@ -18,6 +18,13 @@
  * live document (source VB_SOURCE_API) belongs to the API: the indexer
  * never removes it as stale and never overwrites it with a record of the
  * same id, and says so for each such record.
+ *
+ * A new index (the --db directory does not exist yet) is built on every
+ * core (bulk.h): the records are read and checked here, stored by
+ * --jobs workers into parts in a build directory beside it, merged into
+ * one compact index there and moved into place when all went well.
+ * Interrupted or failed, such a build leaves no index and no build
+ * directory behind.
  */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
@@ -25,6 +32,8 @@
 #include <getopt.h>
 #include <libxml/parser.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bulk.h"
 #include "docbuild.h"
 #include "extract.h"
 #include "schema.h"
@@ -40,13 +50,15 @@
 #include "util.h"
 #include "xs.h"
 
-#define COMMIT_EVERY 5000
 #define LOCK_WAIT_DEFAULT 30 /* seconds */
+#define JOBS_MAX 64
 #define EXIT_FATAL 1
 #define EXIT_SKIPPED 2
 
 struct run {
 	xs_db *db;
+	struct bulk *bulk;    /* building a new index on several cores */
+	pthread_mutex_t out;  /* stderr and the problem count: workers report too */
 	bool progress;     /* stderr is a terminal */
 	json_t *seen;      /* id -> source, records stored or kept this run */
 	json_t *clean;     /* sources read without problems */
@@ -60,11 +72,31 @@ struct run {
 	unsigned long pending;  /* writes since the last commit */
 	double started, last_progress;
 	bool fatal;
+	/* Bulk build: the files' names as given, kept for the workers'
+	 * reports until the end; the current one. */
+	char **names;
+	size_t nnames, anames;
+	const char *display_kept;
 };
+
+/* Set by SIGINT and SIGTERM while a new index is built. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static bool stopping(const struct run *run)
+{
+	return run->fatal || stop_requested;
+}
 
 static void usage(FILE *f)
 {
-	fputs("usage: indexer [--db DIR] [--synonyms FILE] [--lock-wait SECONDS] [--quiet] PATH...\n"
+	fputs("usage: indexer [--db DIR] [--synonyms FILE] [--lock-wait SECONDS] [--jobs N]\n"
+	      "               [--quiet] PATH...\n"
 	      "\n"
 	      "Index a shop's pages and feeds.  Each PATH is a directory (a site's\n"
 	      "HTML export; URLs are paths relative to it) or a single .html or\n"
@@ -78,6 +110,9 @@ static void usage(FILE *f)
 	      "                        synonyms.txt format); without it they are kept\n"
 	      "  --lock-wait SECONDS   while another writer (searchd publishing a document)\n"
 	      "                        holds the index, wait this long for it (default 30)\n"
+	      "  -j, --jobs N          build a new index (DIR does not exist yet) with N\n"
+	      "                        workers (default: one per core, at most 4); 1 builds it\n"
+	      "                        in one thread like an update\n"
 	      "  -q, --quiet           no progress line\n"
 	      "  -h, --help            this help\n"
 	      "\n"
@@ -87,16 +122,31 @@ static void usage(FILE *f)
 	      f);
 }
 
-static void report(struct run *run, long line, const char *msg)
+/* A problem with a record or file: display names the file as the user
+ * gave it.  Any thread. */
+static void say_problem(struct run *run, const char *display, long line, const char *msg)
 {
+	pthread_mutex_lock(&run->out);
 	if (run->progress)
 		fputs("\r\033[K", stderr);
 	if (line > 0)
-		fprintf(stderr, "%s:%ld: %s\n", run->display, line, msg);
+		fprintf(stderr, "%s:%ld: %s\n", display, line, msg);
 	else
-		fprintf(stderr, "%s: %s\n", run->display, msg);
+		fprintf(stderr, "%s: %s\n", display, msg);
 	run->problems++;
+	pthread_mutex_unlock(&run->out);
+}
+
+/* A problem with the current file. */
+static void report(struct run *run, long line, const char *msg)
+{
+	say_problem(run, run->display, line, msg);
 	json_object_set_new(run->troubled, run->source, json_true());
+}
+
+static void bulk_problem(void *ctx, const char *display, const char *msg)
+{
+	say_problem(ctx, display, 0, msg);
 }
 
 static void show_progress(struct run *run, bool force)
@@ -108,8 +158,10 @@ static void show_progress(struct run *run, bool force)
 		return;
 	run->last_progress = now;
 	double secs = now - run->started;
+	pthread_mutex_lock(&run->out);
 	fprintf(stderr, "\r\033[Kindexing: %lu documents, %.0f docs/s", run->records,
 	        secs > 0 ? (double)run->records / secs : 0.0);
+	pthread_mutex_unlock(&run->out);
 }
 
 static int commit(struct run *run)
@@ -164,7 +216,7 @@ static void sink_emit(void *ctx, json_t *rec)
 	struct run *run = ctx;
 	char *err = NULL, *old = NULL;
 	const char *id = json_string_value(json_object_get(rec, "id"));
-	if (run->fatal)
+	if (stopping(run))
 		goto out;
 	if (!id || !*id) {
 		report(run, 0, "record without an id skipped");
@@ -187,6 +239,15 @@ static void sink_emit(void *ctx, json_t *rec)
 	    !json_object_get(rec, "dateModified") && run->file_date[0])
 		json_object_set_new(rec, "modified", json_string(run->file_date));
 
+	if (run->bulk) {
+		/* A new index: nothing to compare with or keep. */
+		run->records++;
+		if (bulk_add(run->bulk, rec, run->display_kept) != 0)
+			run->fatal = true;
+		rec = NULL;
+		show_progress(run, false);
+		goto out;
+	}
 	char fp[17];
 	docbuild_fingerprint(rec, fp);
 	xs_status st = xs_db_get_value(run->db, id, VB_SLOT_HASH, &old, NULL, NULL);
@@ -209,7 +270,7 @@ static void sink_emit(void *ctx, json_t *rec)
 		run->updated++;
 	else
 		run->added++;
-	if (++run->pending >= COMMIT_EVERY)
+	if (++run->pending >= DOCBUILD_COMMIT_EVERY)
 		commit(run);
 	show_progress(run, false);
 out:
@@ -240,6 +301,14 @@ static void index_file(struct run *run, const char *path, const char *rel)
 	run->display = path;
 	run->source = canon;
 	run->files++;
+	if (run->bulk) {
+		if (run->nnames == run->anames) {
+			run->anames = run->anames ? 2 * run->anames : 64;
+			run->names = xrealloc(run->names, run->anames * sizeof *run->names);
+		}
+		run->names[run->nnames++] = xstrdup(path);
+		run->display_kept = run->names[run->nnames - 1];
+	}
 	struct stat st;
 	struct tm tm;
 	run->file_date[0] = '\0';
@@ -297,7 +366,7 @@ static void walk(struct run *run, const char *path, const char *rel)
 	closedir(d);
 	qsort(names, n, sizeof *names, name_cmp);
 	for (size_t i = 0; i < n; i++) {
-		if (run->fatal) {
+		if (stopping(run)) {
 			free(names[i]);
 			continue;
 		}
@@ -462,6 +531,81 @@ static int open_index(const char *path, double wait, xs_db **out)
 	return 0;
 }
 
+/*
+ * Start building the new index dbpath on jobs workers, in a build
+ * directory beside it (*dir, new).  The build stops at SIGINT or SIGTERM
+ * from here on.  0, or -1 after a message.
+ */
+static int start_bulk(struct run *run, const char *dbpath, unsigned jobs, char **dir)
+{
+	char *err = NULL;
+	size_t n = strlen(dbpath);
+	while (n > 1 && dbpath[n - 1] == '/')
+		n--;
+	*dir = xasprintf("%.*s.building-XXXXXX", (int)n, dbpath);
+	if (!mkdtemp(*dir)) {
+		fprintf(stderr, "indexer: cannot create index '%s': cannot make a build directory "
+		                "beside it: %s\n", dbpath, strerror(errno));
+		free(*dir);
+		*dir = NULL;
+		return -1;
+	}
+	if (bulk_start(*dir, jobs, bulk_problem, run, &run->bulk, &err) != 0) {
+		fprintf(stderr, "indexer: cannot create index '%s': %s\n", dbpath, err);
+		free(err);
+		return -1;
+	}
+	struct sigaction sa = {0};
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return 0;
+}
+
+/* All records read: let the workers finish, merge their parts into
+ * dir/index and open that for what comes after the documents (synonyms,
+ * the final commit).  0, or -1 after a message. */
+static int finish_bulk(struct run *run, const char *dir)
+{
+	char *err = NULL, *merged = xasprintf("%s/index", dir);
+	int rc = -1;
+	if (stopping(run))
+		goto out;
+	if (bulk_finish(run->bulk, merged, &run->added, &err) != 0) {
+		fprintf(stderr, "indexer: %s\n", err);
+		goto out;
+	}
+	bulk_free(run->bulk);
+	run->bulk = NULL;
+	if (stop_requested || open_index(merged, 0, &run->db) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		run->fatal = true;
+	free(err);
+	free(merged);
+	return rc;
+}
+
+/* Move the new index from the build directory to dbpath.  0, or -1 after
+ * a message. */
+static int place_bulk(struct run *run, const char *dir, const char *dbpath)
+{
+	char *merged = xasprintf("%s/index", dir);
+	xs_db_close(run->db);
+	run->db = NULL;
+	int rc = stop_requested ? -1 : rename(merged, dbpath);
+	if (rc != 0 && !stop_requested)
+		fprintf(stderr, "indexer: cannot move the new index to '%s': %s\n", dbpath,
+		        errno == ENOTEMPTY || errno == EEXIST
+		            ? "it was created by someone else meanwhile"
+		            : strerror(errno));
+	free(merged);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dbpath = "index", *synonyms_path = NULL;
@@ -471,12 +615,18 @@ int main(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},
 		{"synonyms", required_argument, NULL, 's'},
 		{"lock-wait", required_argument, NULL, 'w'},
+		{"jobs", required_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "d:qh", opts, NULL)) != -1) {
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	if (jobs < 1)
+		jobs = 1;
+	if (jobs > 4)
+		jobs = 4;
+	while ((c = getopt_long(argc, argv, "d:j:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dbpath = optarg; break;
 		case 's': synonyms_path = optarg; break;
@@ -484,6 +634,13 @@ int main(int argc, char **argv)
 			if (!parse_double(optarg, &lock_wait) || !(lock_wait >= 0 && lock_wait <= 86400)) {
 				fprintf(stderr, "indexer: --lock-wait must be a number of seconds from 0 to "
 				                "86400, not '%s'\n", optarg);
+				return EXIT_FATAL;
+			}
+			break;
+		case 'j':
+			if (!parse_long(optarg, 1, JOBS_MAX, &jobs)) {
+				fprintf(stderr, "indexer: --jobs must be a whole number from 1 to %d, not "
+				                "'%s'\n", JOBS_MAX, optarg);
 				return EXIT_FATAL;
 			}
 			break;
@@ -500,6 +657,8 @@ int main(int argc, char **argv)
 
 	xmlInitParser();
 	struct run run = {0};
+	pthread_mutex_init(&run.out, NULL);
+	char *build_dir = NULL;
 	int status = EXIT_FATAL;
 	char *err = NULL, *synonyms = NULL;
 	size_t synonyms_len = 0;
@@ -518,9 +677,14 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (open_index(dbpath, lock_wait, &run.db) != 0)
+	struct stat dbst;
+	if (jobs > 1 && stat(dbpath, &dbst) != 0 && errno == ENOENT) {
+		if (start_bulk(&run, dbpath, (unsigned)jobs, &build_dir) != 0)
+			goto out;
+	} else if (open_index(dbpath, lock_wait, &run.db) != 0) {
 		goto out;
-	for (int i = optind; i < argc && !run.fatal; i++) {
+	}
+	for (int i = optind; i < argc && !stopping(&run); i++) {
 		struct stat st;
 		if (stat(argv[i], &st) != 0) {
 			run.display = run.source = argv[i];
@@ -534,11 +698,15 @@ int main(int argc, char **argv)
 			index_file(&run, argv[i], base ? base + 1 : argv[i]);
 		}
 	}
-	if (run.fatal || remove_stale(&run) != 0)
+	if (run.bulk && finish_bulk(&run, build_dir) != 0)
+		goto out;
+	if (run.fatal || (!build_dir && remove_stale(&run) != 0))
 		goto out;
 	if (synonyms_path && load_synonyms(&run, synonyms_path, synonyms, synonyms_len) != 0)
 		goto out;
 	if (commit(&run) != 0)
+		goto out;
+	if (build_dir && place_bulk(&run, build_dir, dbpath) != 0)
 		goto out;
 	show_progress(&run, true);
 	if (run.progress)
@@ -558,11 +726,24 @@ int main(int argc, char **argv)
 	       run.problems == 1 ? "" : "s");
 	status = run.problems ? EXIT_SKIPPED : 0;
 out:
-	if (status == EXIT_FATAL && run.db)
+	if (stop_requested)
+		fputs("indexer: interrupted\n", stderr);
+	if (status == EXIT_FATAL && build_dir)
+		fputs("indexer: stopped; no index was created\n", stderr);
+	else if (status == EXIT_FATAL && run.db)
 		fputs("indexer: stopped; the index keeps its last committed state\n", stderr);
 	xs_free(err);
 	free(synonyms);
+	bulk_free(run.bulk);
 	xs_db_close(run.db);
+	if (build_dir) {
+		remove_tree(build_dir);
+		free(build_dir);
+	}
+	for (size_t i = 0; i < run.nnames; i++)
+		free(run.names[i]);
+	free(run.names);
+	pthread_mutex_destroy(&run.out);
 	json_decref(run.seen);
 	json_decref(run.clean);
 	json_decref(run.troubled);

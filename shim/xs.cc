@@ -10,6 +10,8 @@
  */
 #include "xs_internal.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -325,6 +327,24 @@ void xs_db_close(xs_db *db)
 	}
 	delete db->wdb;
 	delete db;
+}
+
+xs_status xs_db_compact(const char *const *srcs, size_t n, const char *out, char **err)
+{
+	try {
+		if (n == 0)
+			return invalid(err, "no databases to merge");
+		struct stat st;
+		if (stat(out, &st) == 0)
+			return invalid(err, std::string("'") + out + "' exists already");
+		Xapian::Database all;
+		for (size_t i = 0; i < n; i++)
+			all.add_database(Xapian::Database(srcs[i]));
+		all.compact(out);
+		return XS_OK;
+	} catch (...) {
+		return fail(err);
+	}
 }
 
 xs_status xs_db_reopen(xs_db *db, bool *changed, char **err)

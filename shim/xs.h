@@ -85,6 +85,16 @@ xs_status xs_db_open_shards(const char *const *specs, size_t n, xs_db **out, cha
 void xs_db_close(xs_db *db);
 
 /*
+ * Merge the local databases at srcs (closed, not written meanwhile) into
+ * a new database at out, which must not exist yet: documents renumbered
+ * one source after another, spelling data, synonyms and metadata
+ * combined, every table written compactly (Xapian's compaction, as
+ * xapian-compact does it).  XS_OK, XS_ERR_OPENING, XS_ERR_INVALID (n == 0,
+ * or out exists), XS_ERR_INTERNAL (could not write).
+ */
+xs_status xs_db_compact(const char *const *srcs, size_t n, const char *out, char **err);
+
+/*
  * Bring a read-only handle to the latest committed revision.  *changed
  * (may be NULL) tells whether it moved.  XS_OK, XS_ERR_OPENING,
  * XS_ERR_CORRUPT, XS_ERR_NETWORK.

@@ -243,6 +243,180 @@ START_TEST(test_interrupted_run_keeps_last_commit)
 }
 END_TEST
 
+/* A feed of n products "p0".."p<n-1>"; product i is about word i % 7,
+ * and p10 and p1400 carry words of their own. */
+static void big_feed(int n)
+{
+	static const char *const words[] = {"tuinstoel", "parasol", "loungeset", "zwembad",
+	                                    "robotmaaier", "barbecue", "warmtepomp"};
+	struct strbuf sb = STRBUF_INIT;
+	for (int i = 0; i < n; i++)
+		strbuf_addf(&sb,
+		            "{\"id\":\"p%d\",\"type\":\"product\",\"title\":\"%s model %d\",\"body\":\"Een "
+		            "%s voor de tuin%s.\",\"brand\":\"Merk %d\",\"price\":%d}\n",
+		            i, words[i % 7], i, words[i % 7],
+		            i == 10 ? ", met een tuinslanghaspel" : i == 1400 ? ", met een parasolvoet" : "",
+		            i % 5, 10 + i % 90);
+	tu_write_bytes(site, "feed.ndjson", sb.buf, sb.len);
+	strbuf_release(&sb);
+}
+
+static int collect_uid(void *ctx, const char *a, size_t alen, const char *b, size_t blen)
+{
+	(void)b;
+	(void)blen;
+	strbuf_add(ctx, a, alen);
+	strbuf_addch(ctx, ' ');
+	return 0;
+}
+
+/* The ids of path's documents in docid order. New: free(). */
+static char *ids_in_order(const char *path)
+{
+	xs_db *d = NULL;
+	char *err = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "");
+	ck_assert_msg(xs_db_open(path, XS_DB_READ, &d, &err) == XS_OK, "open %s: %s", path, err);
+	ck_assert_int_eq(xs_db_each_value_pair(d, 0, 1, collect_uid, &sb, &err), XS_OK);
+	xs_db_close(d);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The ids of the hits for text in path, in rank order. New: free(). */
+static char *hits_for(const char *path, const char *text)
+{
+	xs_db *d = NULL;
+	xs_query *q = NULL;
+	xs_results *r = NULL;
+	char *err = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "");
+	ck_assert_int_eq(xs_db_open(path, XS_DB_READ, &d, &err), XS_OK);
+	ck_assert_int_eq(xs_query_new(&q, &err), XS_OK);
+	ck_assert_int_eq(xs_query_set_text(q, text, "nl", XS_QF_SYNONYMS, &err), XS_OK);
+	ck_assert_int_eq(xs_db_search(d, q, 0, 20, &r, &err), XS_OK);
+	for (size_t i = 0; i < xs_results_count(r); i++) {
+		struct xs_hit h;
+		ck_assert_int_eq(xs_results_hit(r, i, &h, &err), XS_OK);
+		json_t *rec = json_loadb(h.data, h.len, 0, NULL);
+		strbuf_addf(&sb, "%s ", json_string_value(json_object_get(rec, "id")));
+		json_decref(rec);
+	}
+	xs_results_free(r);
+	xs_query_free(q);
+	xs_db_close(d);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* No "db.building-*" directory left beside the index. */
+static void assert_no_build_dir(void)
+{
+	char *cmd = xasprintf("ls -a '%s'", dir), *out = NULL;
+	ck_assert_int_eq(tu_run(cmd, &out), 0);
+	ck_assert_msg(!strstr(out, "building"), "a build directory was left behind:\n%s", out);
+	free(out);
+	free(cmd);
+}
+
+/* A new index is built by two workers and merged: every document, the
+ * spelling data and synonyms of both parts, the same ranking as one
+ * thread gives, and the same index every time. */
+START_TEST(test_new_index_built_by_workers)
+{
+	char *out = NULL;
+	big_feed(1500);
+	tu_write(dir, "synonyms.txt", "voetstuk => parasolvoet\n");
+	char *cmd = xasprintf("%s --jobs 2 --db '%s' --synonyms '%s/synonyms.txt' '%s'", indexer, db,
+	                      dir, site);
+	ck_assert_int_eq(tu_run(cmd, &out), 0);
+	assert_contains(out, "indexed 1500 documents from 1 files");
+	assert_contains(out, "1500 added, 0 updated, 0 unchanged, 0 removed; 1 synonym rule; 0 problems");
+	free(out);
+	ck_assert_uint_eq(doc_count(), 1500);
+	assert_no_build_dir();
+
+	/* Records of both workers' shares are found (batches of 256 go to
+	 * the workers in turn: p10 to the first, p1400 to the second), by
+	 * their words, by a synonym and by a typo. */
+	char *hits = hits_for(db, "tuinslanghaspel");
+	ck_assert_str_eq(hits, "p10 ");
+	free(hits);
+	hits = hits_for(db, "voetstuk");
+	ck_assert_str_eq(hits, "p1400 ");
+	free(hits);
+	xs_db *d = NULL;
+	char *fix = NULL, *err = NULL;
+	ck_assert_int_eq(xs_db_open(db, XS_DB_READ, &d, &err), XS_OK);
+	ck_assert_int_eq(xs_db_spelling_suggest(d, "parasolvoot", &fix, &err), XS_OK);
+	ck_assert_str_eq(fix, "parasolvoet");
+	xs_free(fix);
+	ck_assert_int_eq(xs_db_spelling_suggest(d, "tuinslanghaspl", &fix, &err), XS_OK);
+	ck_assert_str_eq(fix, "tuinslanghaspel");
+	xs_free(fix);
+	xs_db_close(d);
+
+	/* The same input gives the same index; one thread ranks the same. */
+	char *again = xasprintf("%s/again", dir), *one = xasprintf("%s/one", dir);
+	free(cmd);
+	cmd = xasprintf("%s --quiet --jobs 2 --db '%s' '%s' && %s --quiet --jobs 1 --db '%s' '%s'",
+	                indexer, again, site, indexer, one, site);
+	ck_assert_int_eq(tu_run(cmd, &out), 0);
+	free(out);
+	char *order = ids_in_order(db), *order_again = ids_in_order(again);
+	ck_assert_str_eq(order, order_again);
+	free(order);
+	free(order_again);
+	static const char *const queries[] = {"parasol model", "zwembad 1200", "barbecue tuin"};
+	for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+		char *a = hits_for(db, queries[i]), *b = hits_for(one, queries[i]);
+		ck_assert_msg(strlen(a) > 0, "no hits for %s", queries[i]);
+		ck_assert_str_eq(a, b);
+		free(a);
+		free(b);
+	}
+
+	/* An existing index is updated in one thread, as always. */
+	ck_assert_int_eq(run_indexer(&out), 0);
+	assert_contains(out, "0 added, 0 updated, 1500 unchanged, 0 removed");
+	free(out);
+	free(again);
+	free(one);
+	free(cmd);
+}
+END_TEST
+
+/* Stopped while it builds a new index, the indexer leaves nothing. */
+START_TEST(test_new_index_interrupted)
+{
+	big_feed(40000);
+	char *log = xasprintf("%s/stderr.txt", dir);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(indexer, indexer, "--jobs", "2", "--db", db, site, (char *)NULL);
+		_exit(127);
+	}
+	usleep(500 * 1000);
+	kill(pid, SIGTERM);
+	int st;
+	waitpid(pid, &st, 0);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 1);
+	char *text = NULL, *err = NULL;
+	size_t len;
+	ck_assert_int_eq(read_file(log, 1 << 20, &text, &len, &err), 0);
+	assert_contains(text, "indexer: interrupted\n");
+	assert_contains(text, "indexer: stopped; no index was created\n");
+	free(text);
+	free(log);
+	ck_assert_int_ne(access(db, F_OK), 0);
+	assert_no_build_dir();
+}
+END_TEST
+
 /* Run the indexer over site with --synonyms dir/rel. */
 static int run_with_synonyms(const char *rel, char **out)
 {
@@ -317,6 +491,7 @@ START_TEST(test_usage)
 	assert_contains(out, "usage: indexer");
 	assert_contains(out, "--db DIR");
 	assert_contains(out, "--synonyms FILE");
+	assert_contains(out, "--jobs N");
 	free(out);
 	free(cmd);
 	ck_assert_int_eq(tu_run(indexer, &out), 1);
@@ -344,6 +519,8 @@ int main(void)
 	tcase_add_test(tc, test_synonyms_loaded);
 	tcase_add_test(tc, test_synonyms_bad_line_reported);
 	tcase_add_test(tc, test_synonyms_missing_file);
+	tcase_add_test(tc, test_new_index_built_by_workers);
+	tcase_add_test(tc, test_new_index_interrupted);
 	tcase_add_test(tc, test_usage);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
