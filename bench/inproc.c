@@ -48,7 +48,7 @@ static const unsigned facet_slots[] = {
 };
 #define N_FACETS (sizeof facet_slots / sizeof *facet_slots)
 /* Values per facet: searchd's default facet_limit. */
-#define FACET_LIMIT 20
+#define FACET_LIMIT 10
 
 struct timings {
 	double *us; /* one latency a search, microseconds */

@@ -28,8 +28,9 @@
 #include "util.h"
 
 /* Values listed per facet, the most frequent first: by default as many
- * as a filter list shows; facet_limit asks for more. */
-#define FACET_DEFAULT_LIMIT 20
+ * as a filter list shows at first (Elasticsearch's terms default too);
+ * facet_limit asks for more. */
+#define FACET_DEFAULT_LIMIT 10
 #define FACET_MAX_LIMIT 1000
 
 struct params {
@@ -192,20 +193,39 @@ fail:
  * Turn Xapian's snippet (matches between XS_MARK_START/END, & < >
  * already escaped) into safe HTML: quotes escaped too, marks as <mark>.
  */
+/* What snippet_html writes for c, or NULL for c itself. */
+static const char *snippet_escape(char c)
+{
+	switch (c) {
+	case XS_MARK_START: return "<mark>";
+	case XS_MARK_END: return "</mark>";
+	case '"': return "&quot;";
+	case '\'': return "&#39;";
+	default: return NULL;
+	}
+}
+
 char *snippet_html(const char *s)
 {
-	struct strbuf sb;
-	strbuf_init(&sb, 0);
-	for (; *s; s++) {
-		switch (*s) {
-		case XS_MARK_START: strbuf_addstr(&sb, "<mark>"); break;
-		case XS_MARK_END: strbuf_addstr(&sb, "</mark>"); break;
-		case '"': strbuf_addstr(&sb, "&quot;"); break;
-		case '\'': strbuf_addstr(&sb, "&#39;"); break;
-		default: strbuf_addch(&sb, *s); break;
-		}
+	/* Two passes: the length, then the text, into one allocation. */
+	size_t n = 1;
+	for (const char *p = s; *p; p++) {
+		const char *e = snippet_escape(*p);
+		n += e ? strlen(e) : 1;
 	}
-	return strbuf_detach(&sb, NULL);
+	char *out = xmalloc(n), *o = out;
+	for (const char *p = s; *p; p++) {
+		const char *e = snippet_escape(*p);
+		if (!e) {
+			*o++ = *p;
+			continue;
+		}
+		size_t len = strlen(e);
+		memcpy(o, e, len);
+		o += len;
+	}
+	*o = '\0';
+	return out;
 }
 
 /* One hit: the stored record minus what only the index needs, plus the

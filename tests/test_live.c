@@ -579,7 +579,7 @@ START_TEST(test_bulk_publish)
 END_TEST
 
 /* A catalogue with more brands than a facet lists: the most frequent,
- * most frequent first, 20 unless facet_limit asks for more. */
+ * most frequent first, 10 unless facet_limit asks for more. */
 START_TEST(test_facets_list_the_most_frequent_values)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -600,7 +600,7 @@ START_TEST(test_facets_list_the_most_frequent_values)
 	/* By default as many values as a filter list shows. */
 	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zonnezeil", NULL), 200);
 	ck_assert_int_eq(num(b, "total"), n);
-	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(b, "facets"), "brand")), 20);
+	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(b, "facets"), "brand")), 10);
 	json_decref(b);
 	ck_assert_int_eq(tu_get(&srv, "/search", &b, "q", "zonnezeil", "facet_limit", "0", NULL), 400);
 	json_decref(b);

@@ -26,6 +26,9 @@
 (() => {
 	const DEBOUNCE_MS = 200;
 	const PAGE_SIZE = 10;
+	/* Filter values asked for: every category, for "show all" (searchd lists
+	 * 10 a facet by default). */
+	const FACET_LIMIT = 100;
 	const CATEGORIES_SHOWN = 6;
 	const SESSION_KEY = 'vraagbaak-session';
 	const LANG_KEY = 'vraagbaak-lang';
@@ -543,13 +546,13 @@
 		const offset = append ? state.hits.length : 0;
 		setBusy(true);
 		try {
-			const main = search({...base, limit: PAGE_SIZE, offset, type: state.types,
-				category: state.categories}, controller.signal, !append);
+			const main = search({...base, limit: PAGE_SIZE, offset, facet_limit: FACET_LIMIT,
+				type: state.types, category: state.categories}, controller.signal, !append);
 			/* Counts for a facet that filters: the search without it.  Facets
 			 * count every match whatever the page, and asking for the
 			 * second hit keeps these out of the searches analytics record
 			 * (only first pages count as a customer's search). */
-			const counts = {...base, limit: 1, offset: 1};
+			const counts = {...base, limit: 1, offset: 1, facet_limit: FACET_LIMIT};
 			const typeCounts = !append && state.types.length
 				? search({...counts, category: state.categories}, controller.signal, false) : null;
 			const catCounts = !append && state.categories.length
