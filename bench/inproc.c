@@ -9,7 +9,8 @@
  * for a default /search?q=...: the query text analysed as Dutch with
  * spelling and synonyms (and the last word as a prefix when the text does
  * not end in a space), searchd's default time limit on the matcher (1 s;
- * --time-limit), the six facets and the price facet, hits 0..9, and
+ * --time-limit), the six facets (10 values each) and the price facet in
+ * searchd's buckets, hits 0..9, and
  * for each hit its stored record parsed to get the snippet of its body
  * (240 bytes); then the facet counts, the total and the correction are
  * read.  Building the JSON reply is searchd's, not the engine's, and is
@@ -49,6 +50,9 @@ static const unsigned facet_slots[] = {
 #define N_FACETS (sizeof facet_slots / sizeof *facet_slots)
 /* Values per facet: searchd's default facet_limit. */
 #define FACET_LIMIT 10
+/* searchd/search.c's price buckets. */
+static const double price_edges[] = {0, 25, 50, 100, 250, 500, 1000, 2500};
+#define N_PRICE_EDGES (sizeof price_edges / sizeof *price_edges)
 
 struct timings {
 	double *us; /* one latency a search, microseconds */
@@ -132,11 +136,13 @@ static int search_once(xs_db *db, const char *text, bool reopen, double time_lim
 	for (size_t i = 0; i < xs_results_count(res); i++)
 		if (hit_snippet(res, i, err) != 0)
 			goto out;
-	unsigned long sum = 0;
+	unsigned long sum = 0, buckets[N_PRICE_EDGES];
 	for (size_t i = 0; i < N_FACETS; i++)
-		if (xs_results_facet(res, facet_slots[i],
-		                     facet_slots[i] == VB_SLOT_PRICE ? 0 : FACET_LIMIT,
-		                     count_facet, &sum, err) != XS_OK)
+		if (facet_slots[i] == VB_SLOT_PRICE
+		        ? xs_results_facet_ranges(res, VB_SLOT_PRICE, price_edges, N_PRICE_EDGES, buckets,
+		                                  err) != XS_OK
+		        : xs_results_facet(res, facet_slots[i], FACET_LIMIT, count_facet, &sum, err) !=
+		              XS_OK)
 			goto out;
 	(void)xs_results_total(res);
 	(void)xs_results_correction(res);

@@ -149,16 +149,6 @@ static void count_value(void *ctx, const char *value, size_t len, unsigned long 
 	json_array_append_new(ctx, v);
 }
 
-static void count_price(void *ctx, const char *value, size_t len, unsigned long count)
-{
-	unsigned long *buckets = ctx;
-	double price = xs_value_to_number(value, len);
-	size_t b = 0;
-	while (b + 1 < N_PRICE_EDGES && price >= price_edges[b + 1])
-		b++;
-	buckets[b] += count;
-}
-
 /* {"type": [{"value": "faq", "count": 12}, ...], ..., "price": [...]} */
 static json_t *make_facets(xs_results *res, size_t limit, char **err)
 {
@@ -169,8 +159,9 @@ static json_t *make_facets(xs_results *res, size_t limit, char **err)
 		if (xs_results_facet(res, facets[i].slot, limit, count_value, arr, err) != XS_OK)
 			goto fail;
 	}
-	unsigned long buckets[N_PRICE_EDGES] = {0};
-	if (xs_results_facet(res, VB_SLOT_PRICE, 0, count_price, buckets, err) != XS_OK)
+	unsigned long buckets[N_PRICE_EDGES];
+	if (xs_results_facet_ranges(res, VB_SLOT_PRICE, price_edges, N_PRICE_EDGES, buckets, err) !=
+	    XS_OK)
 		goto fail;
 	json_t *prices = json_array();
 	json_object_set_new(out, "price", prices);

@@ -786,26 +786,23 @@ xs_status xs_results_facet(const xs_results *r, unsigned slot, size_t max_values
 		auto it = r->facets.find(slot);
 		if (it == r->facets.end())
 			return invalid(err, "no facet was asked for on this slot");
-		const auto &counts = it->second;
-		if (max_values == 0) {
-			for (const auto &c : counts)
-				cb(ctx, c.first.data(), c.first.size(), c.second);
-			return XS_OK;
-		}
-		/* The most frequent first; equal counts by value, so the
-		 * order does not depend on the hash table's. */
-		std::vector<const std::pair<const std::string, Xapian::doccount> *> top;
-		top.reserve(counts.size());
-		for (const auto &c : counts)
-			top.push_back(&c);
-		size_t n = std::min(max_values, top.size());
-		std::partial_sort(top.begin(), top.begin() + (std::ptrdiff_t)n, top.end(),
-		                  [](const auto *a, const auto *b) {
-			                  return a->second != b->second ? a->second > b->second
-			                                                : a->first < b->first;
-		                  });
-		for (size_t i = 0; i < n; i++)
-			cb(ctx, top[i]->first.data(), top[i]->first.size(), top[i]->second);
+		each_facet_value(it->second, max_values, cb, ctx);
+		return XS_OK;
+	} catch (...) {
+		return fail(err);
+	}
+}
+
+xs_status xs_results_facet_ranges(const xs_results *r, unsigned slot, const double *edges, size_t n,
+                                  unsigned long *counts, char **err)
+{
+	try {
+		auto it = r->facets.find(slot);
+		if (it == r->facets.end())
+			return invalid(err, "no facet was asked for on this slot");
+		if (n == 0)
+			return invalid(err, "no ranges given");
+		facet_ranges(it->second, edges, n, counts);
 		return XS_OK;
 	} catch (...) {
 		return fail(err);

@@ -308,6 +308,16 @@ typedef void (*xs_facet_cb)(void *ctx, const char *value, size_t len, unsigned l
 xs_status xs_results_facet(const xs_results *r, unsigned slot, size_t max_values,
                            xs_facet_cb cb, void *ctx, char **err);
 
+/*
+ * For a facet slot holding numbers (xs_doc_add_value_number): the matches
+ * in each of n ranges, counts[i] for [edges[i], edges[i+1]), the last one
+ * open above; a number below edges[0] counts in the first.  edges
+ * ascending, n >= 1.  XS_OK, XS_ERR_INVALID (slot was not asked for with
+ * xs_query_add_facet, or n == 0).
+ */
+xs_status xs_results_facet_ranges(const xs_results *r, unsigned slot, const double *edges, size_t n,
+                                  unsigned long *counts, char **err);
+
 /* The number a value made by xs_doc_add_value_number stands for. */
 double xs_value_to_number(const char *value, size_t len);
 

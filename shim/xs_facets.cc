@@ -28,6 +28,22 @@ namespace xs_impl {
 struct facet_column {
 	std::vector<uint32_t> ids;        /* by docid: 1 + index in values; 0: none */
 	std::vector<std::string> values; /* distinct values */
+
+	/* The values as numbers (sortable_unserialise), made once, by the
+	 * first range count that needs them. */
+	const std::vector<double> &numbers() const
+	{
+		std::call_once(numbers_made, [this] {
+			as_numbers.reserve(values.size());
+			for (const auto &v : values)
+				as_numbers.push_back(Xapian::sortable_unserialise(v));
+		});
+		return as_numbers;
+	}
+
+private:
+	mutable std::once_flag numbers_made;
+	mutable std::vector<double> as_numbers;
 };
 
 namespace {
@@ -101,26 +117,72 @@ bool facet_columns_usable(const xs_db *db)
 void count_facets(xs_db *db, const std::vector<unsigned> &slots, xs_results *r)
 {
 	for (unsigned slot : slots)
-		r->facets[slot].clear();
+		r->facets[slot] = xs_results::facet_counts();
 	if (r->docid_spy) {
 		const std::vector<Xapian::docid> &ids = r->docid_spy->docids;
 		for (unsigned slot : slots) {
-			auto col = column(db, slot);
-			std::vector<Xapian::doccount> n(col->values.size() + 1, 0);
+			auto &c = r->facets[slot];
+			c.column = column(db, slot);
+			c.by_id.assign(c.column->values.size() + 1, 0);
+			const std::vector<uint32_t> &of = c.column->ids;
 			for (Xapian::docid id : ids)
-				if (id < col->ids.size())
-					n[col->ids[id]]++;
-			auto &counts = r->facets[slot];
-			for (size_t i = 1; i < n.size(); i++)
-				if (n[i])
-					counts[col->values[i - 1]] = n[i];
+				if (id < of.size())
+					c.by_id[of[id]]++;
 		}
 		return;
 	}
 	for (const auto &spy : r->spies) {
-		auto &counts = r->facets[spy.first];
+		auto &c = r->facets[spy.first];
 		for (auto v = spy.second->values_begin(); v != spy.second->values_end(); ++v)
-			counts[*v] = v.get_termfreq();
+			c.by_value.emplace_back(*v, v.get_termfreq());
+	}
+}
+
+void each_facet_value(const xs_results::facet_counts &c, size_t max, xs_facet_cb cb, void *ctx)
+{
+	/* (value, count) of every value counted, without copying values. */
+	std::vector<std::pair<const std::string *, Xapian::doccount>> all;
+	if (c.column) {
+		for (size_t id = 1; id < c.by_id.size(); id++)
+			if (c.by_id[id])
+				all.emplace_back(&c.column->values[id - 1], c.by_id[id]);
+	} else {
+		for (const auto &v : c.by_value)
+			all.emplace_back(&v.first, v.second);
+	}
+	size_t n = all.size();
+	if (max && max < n) {
+		n = max;
+		std::partial_sort(all.begin(), all.begin() + (std::ptrdiff_t)n, all.end(),
+		                  [](const auto &a, const auto &b) {
+			                  return a.second != b.second ? a.second > b.second
+			                                              : *a.first < *b.first;
+		                  });
+	} else if (max) {
+		std::sort(all.begin(), all.end(), [](const auto &a, const auto &b) {
+			return a.second != b.second ? a.second > b.second : *a.first < *b.first;
+		});
+	}
+	for (size_t i = 0; i < n; i++)
+		cb(ctx, all[i].first->data(), all[i].first->size(), all[i].second);
+}
+
+void facet_ranges(const xs_results::facet_counts &c, const double *edges, size_t n,
+                  unsigned long *counts)
+{
+	std::fill(counts, counts + n, 0);
+	auto bucket = [&](double x) {
+		size_t b = (size_t)(std::upper_bound(edges, edges + n, x) - edges);
+		return b ? b - 1 : 0;
+	};
+	if (c.column) {
+		const std::vector<double> &number = c.column->numbers();
+		for (size_t id = 1; id < c.by_id.size(); id++)
+			if (c.by_id[id])
+				counts[bucket(number[id - 1])] += c.by_id[id];
+	} else {
+		for (const auto &v : c.by_value)
+			counts[bucket(Xapian::sortable_unserialise(v.first))] += v.second;
 	}
 }
 

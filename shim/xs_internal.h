@@ -75,8 +75,14 @@ struct xs_results {
 	 * (shards). */
 	std::unique_ptr<xs_docid_spy> docid_spy;
 	std::map<unsigned, std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
-	/* Facet counts by slot: value -> number of matches. */
-	std::map<unsigned, std::unordered_map<std::string, Xapian::doccount>> facets;
+	/* Facet counts by slot: per value id of the slot's column, or (with
+	 * the spies) per value. */
+	struct facet_counts {
+		std::shared_ptr<const xs_impl::facet_column> column;
+		std::vector<Xapian::doccount> by_id;
+		std::vector<std::pair<std::string, Xapian::doccount>> by_value;
+	};
+	std::map<unsigned, facet_counts> facets;
 	Xapian::Enquire enquire;
 	Xapian::MSet mset;
 	struct item {
@@ -138,6 +144,13 @@ template <class F> auto with_retry(xs_db *db, F fn) -> decltype(fn())
 bool facet_columns_usable(const xs_db *db);
 /* r->facets for slots, from the spies of the search just run on db. */
 void count_facets(xs_db *db, const std::vector<unsigned> &slots, xs_results *r);
+/* Call cb for the max values (0: all) of c with the highest counts, the
+ * most frequent first, equal counts by value. */
+void each_facet_value(const xs_results::facet_counts &c, size_t max, xs_facet_cb cb, void *ctx);
+/* counts[i]: the matches counted in c whose number is in [edges[i],
+ * edges[i+1]) (xs_results_facet_ranges). */
+void facet_ranges(const xs_results::facet_counts &c, const double *edges, size_t n,
+                  unsigned long *counts);
 
 struct language {
 	Xapian::Stem stem;

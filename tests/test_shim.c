@@ -338,7 +338,25 @@ static char *facet_of(xs_db *db, const char *text, unsigned slot, size_t max)
 	return strbuf_detach(&sb, NULL);
 }
 
-/* Brand "merk N" for document i of a batch: merk 0 most often. */
+/* The matches in each price range: [<0 .. 25), [25, 50), [50, ...). */
+static void price_ranges(xs_db *db, unsigned long out[4])
+{
+	static const double edges[] = {0, 25, 50};
+	xs_query *q = NULL;
+	char *err = NULL;
+	ck_assert_int_eq(xs_query_new(&q, &err), XS_OK);
+	ck_assert_int_eq(xs_query_set_text(q, "partytent", "nl", 0, &err), XS_OK);
+	ck_assert_int_eq(xs_query_add_facet(q, 3, &err), XS_OK);
+	xs_results *r = search(db, q, 10);
+	ck_assert_int_eq(xs_results_facet_ranges(r, 3, edges, 3, out, &err), XS_OK);
+	ck_assert_int_eq(xs_results_facet_ranges(r, 6, edges, 3, out + 3, &err), XS_ERR_INVALID);
+	xs_free(err);
+	xs_results_free(r);
+	xs_query_free(q);
+}
+
+/* Brand "merk N" for document i of a batch: merk 0 most often; price
+ * i % 100 - 10. */
 static void add_branded(xs_db *db, int from, int to)
 {
 	char *err = NULL;
@@ -351,6 +369,8 @@ static void add_branded(xs_db *db, int from, int to)
 		ck_assert_int_eq(xs_doc_index_text(doc, "Partytent", "nl", "", 1, 0, NULL, &err), XS_OK);
 		if (i % 11 != 3) /* some have no brand */
 			ck_assert_int_eq(xs_doc_add_value(doc, 6, brand, strlen(brand), &err), XS_OK);
+		if (i % 13 != 5) /* some have no price */
+			ck_assert_int_eq(xs_doc_add_value_number(doc, 3, i % 100 - 10, &err), XS_OK);
 		ck_assert_int_eq(xs_db_replace(db, uid, doc, &err), XS_OK);
 		xs_doc_free(doc);
 	}
@@ -415,6 +435,18 @@ START_TEST(test_facet_counts)
 	              "the data should have a tie broken by value: %s", top.buf);
 	strbuf_release(&top);
 	ck_assert_uint_gt(total, 100);
+
+	/* Price ranges, counted by hand, by the reader and by the writer. */
+	unsigned long by_hand[3] = {0}, from_reader[4], from_writer[4];
+	for (int i = 0; i < 200; i++)
+		if ((i < 10 || i >= 20) && i % 13 != 5)
+			by_hand[i % 100 - 10 < 25 ? 0 : i % 100 - 10 < 50 ? 1 : 2]++;
+	price_ranges(ro, from_reader);
+	price_ranges(w, from_writer);
+	for (int b = 0; b < 3; b++) {
+		ck_assert_uint_eq(from_reader[b], by_hand[b]);
+		ck_assert_uint_eq(from_writer[b], by_hand[b]);
+	}
 
 	/* A new revision: the reader reopens and counts the new documents. */
 	add_branded(w, 200, 300);
