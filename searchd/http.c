@@ -132,6 +132,7 @@ struct conn_state {
 	json_t *sent;
 	void (*release)(void *);
 	void *later;
+	json_t *log_line; /* the access log's line, written once the reply is sent */
 };
 
 /* ------------------------------------------------------------ replies */
@@ -467,12 +468,14 @@ static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *k
 }
 
 /* One JSON line per request: when, what, how it went.  No address and
- * no headers: keys stay out of logs, and customers stay anonymous. */
-static void access_log(struct server *srv, struct MHD_Connection *conn, const char *method,
-                       const char *path, unsigned status, size_t bytes, double seconds)
+ * no headers: keys stay out of logs, and customers stay anonymous.  Made
+ * while the request's arguments are at hand; "ms" and the writing come
+ * once the reply is sent (log_write). */
+static json_t *access_line(struct server *srv, struct MHD_Connection *conn, const char *method,
+                           const char *path, unsigned status, size_t bytes)
 {
 	if (!srv->access_log)
-		return;
+		return NULL;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
@@ -483,11 +486,18 @@ static void access_log(struct server *srv, struct MHD_Connection *conn, const ch
 	json_t *args = json_object();
 	struct log_args la = {args, &srv->cfg};
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, &la);
-	json_t *line = json_pack("{s:s,s:s,s:s?,s:o,s:i,s:I,s:f}", "time", when, "method", method,
-	                         "path", utf8_valid(path, strlen(path), NULL) ? path : NULL, "args",
-	                         args, "status", (int)status, "bytes", (json_int_t)bytes, "ms",
-	                         seconds * 1000);
-	char *text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(4)) : NULL;
+	return json_pack("{s:s,s:s,s:s?,s:o,s:i,s:I}", "time", when, "method", method, "path",
+	                 utf8_valid(path, strlen(path), NULL) ? path : NULL, "args", args, "status",
+	                 (int)status, "bytes", (json_int_t)bytes);
+}
+
+/* Write an access_line with the time the request took, reply sent. */
+static void log_write(struct server *srv, json_t *line, double seconds)
+{
+	if (!line || !srv->access_log)
+		return;
+	json_object_set_new(line, "ms", json_real(seconds * 1000));
+	char *text = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(4));
 	if (text) {
 		flockfile(srv->access_log);
 		fputs(text, srv->access_log);
@@ -496,7 +506,6 @@ static void access_log(struct server *srv, struct MHD_Connection *conn, const ch
 		funlockfile(srv->access_log);
 	}
 	free(text);
-	json_decref(line);
 }
 
 /* ------------------------------------------------------------ MHD glue */
@@ -518,9 +527,10 @@ static enum MHD_Result finish(struct server *srv, struct MHD_Connection *conn,
 	} else {
 		ret = send_reply(srv, conn, &r, &bytes);
 	}
-	double secs = now_seconds() - st->started;
-	metrics_count(srv->metrics, route, r.status, secs);
-	access_log(srv, conn, method, url, r.status, bytes, secs);
+	metrics_count(srv->metrics, route, r.status, now_seconds() - st->started);
+	/* Logged once the reply is sent (on_completed): the client has its
+	 * answer sooner, and "ms" includes sending it. */
+	st->log_line = access_line(srv, conn, method, url, r.status, bytes);
 	st->sent = r.body;
 	st->release = r.release;
 	st->later = r.later;
@@ -568,12 +578,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode why)
 {
-	(void)cls;
+	struct server *srv = cls;
 	(void)conn;
 	(void)why;
 	struct conn_state *st = *req_cls;
 	if (!st)
 		return;
+	log_write(srv, st->log_line, now_seconds() - st->started);
+	json_decref(st->log_line);
 	json_decref(st->sent);
 	if (st->release)
 		st->release(st->later);
