@@ -180,10 +180,6 @@ fail:
 	return NULL;
 }
 
-/*
- * Turn Xapian's snippet (matches between XS_MARK_START/END, & < >
- * already escaped) into safe HTML: quotes escaped too, marks as <mark>.
- */
 /* What snippet_html writes for c, or NULL for c itself. */
 static const char *snippet_escape(char c)
 {
@@ -196,6 +192,10 @@ static const char *snippet_escape(char c)
 	}
 }
 
+/*
+ * Turn Xapian's snippet (matches between XS_MARK_START/END, & < >
+ * already escaped) into safe HTML: quotes escaped too, marks as <mark>.
+ */
 char *snippet_html(const char *s)
 {
 	/* Two passes: the length, then the text, into one allocation. */
