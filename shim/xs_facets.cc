@@ -14,7 +14,8 @@
  *
  * Columns are kept while a handle uses them: the registry holds weak
  * references, each handle strong ones for its current revision.  Memory:
- * 4 bytes per document and slot, plus the distinct values.
+ * 4 bytes per document id (up to the highest) and slot, plus the distinct
+ * values.
  */
 #include "xs_internal.h"
 
