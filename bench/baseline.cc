@@ -17,6 +17,9 @@
  *
  * Built for `make bench` only; C++ directly on Xapian on purpose.
  */
+#include "docbuild.h"
+#include "schema.h"
+
 #include <jansson.h>
 #include <xapian.h>
 
@@ -35,8 +38,9 @@
 
 namespace {
 
-const unsigned COMMIT_EVERY = 5000; /* indexer/docbuild.h's DOCBUILD_COMMIT_EVERY */
-const unsigned WEIGHT_TITLE = 5;    /* common/schema.h's */
+/* The indexer's batch and title weight, so both index alike. */
+const unsigned COMMIT_EVERY = DOCBUILD_COMMIT_EVERY;
+const unsigned WEIGHT_TITLE = VB_WEIGHT_TITLE;
 
 void usage(std::FILE *f)
 {

@@ -50,8 +50,8 @@ static const unsigned facet_slots[] = {
 #define N_FACETS (sizeof facet_slots / sizeof *facet_slots)
 /* Values per facet: searchd's default facet_limit. */
 #define FACET_LIMIT 10
-/* searchd/search.c's price buckets. */
-static const double price_edges[] = {0, 25, 50, 100, 250, 500, 1000, 2500};
+/* searchd/search.c's price buckets (common/schema.h). */
+static const double price_edges[] = VB_PRICE_EDGES;
 #define N_PRICE_EDGES (sizeof price_edges / sizeof *price_edges)
 
 struct timings {

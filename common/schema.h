@@ -75,6 +75,10 @@ enum vb_slot {
 	VB_SLOT_DATE = 10, /* sortable_serialise(days since 1970), for "newest" */
 };
 
+/* The price facet's buckets: [edge, next edge), the last one open above
+ * (searchd's /search; bench/inproc counts the same). */
+#define VB_PRICE_EDGES {0, 25, 50, 100, 250, 500, 1000, 2500}
+
 /* Within-document frequency boosts: a word in a title counts as this many
  * words of body text. */
 #define VB_WEIGHT_TITLE 5

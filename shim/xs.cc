@@ -167,7 +167,6 @@ void run_search(xs_db *db, const xs_query *q, unsigned offset, unsigned limit, x
 	if (q->sort_slot >= 0)
 		r->enquire.set_sort_by_value_then_relevance((Xapian::valueno)q->sort_slot,
 		                                            q->sort_desc);
-	r->enquire.clear_matchspies();
 	r->docid_spy.reset();
 	r->spies.clear();
 	r->facets.clear();
@@ -806,15 +805,6 @@ xs_status xs_results_facet_ranges(const xs_results *r, unsigned slot, const doub
 		return XS_OK;
 	} catch (...) {
 		return fail(err);
-	}
-}
-
-double xs_value_to_number(const char *value, size_t len)
-{
-	try {
-		return Xapian::sortable_unserialise(std::string(value, len));
-	} catch (...) {
-		return 0.0;
 	}
 }
 

@@ -318,9 +318,6 @@ xs_status xs_results_facet(const xs_results *r, unsigned slot, size_t max_values
 xs_status xs_results_facet_ranges(const xs_results *r, unsigned slot, const double *edges, size_t n,
                                   unsigned long *counts, char **err);
 
-/* The number a value made by xs_doc_add_value_number stands for. */
-double xs_value_to_number(const char *value, size_t len);
-
 /*
  * The query text with its typos corrected from the index's vocabulary
  * ("did you mean"), "" when none.  Words the index does not know are

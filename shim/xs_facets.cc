@@ -152,17 +152,13 @@ void each_facet_value(const xs_results::facet_counts &c, size_t max, xs_facet_cb
 			all.emplace_back(&v.first, v.second);
 	}
 	size_t n = all.size();
-	if (max && max < n) {
-		n = max;
+	if (max) {
+		n = std::min(max, n);
 		std::partial_sort(all.begin(), all.begin() + (std::ptrdiff_t)n, all.end(),
 		                  [](const auto &a, const auto &b) {
 			                  return a.second != b.second ? a.second > b.second
 			                                              : *a.first < *b.first;
 		                  });
-	} else if (max) {
-		std::sort(all.begin(), all.end(), [](const auto &a, const auto &b) {
-			return a.second != b.second ? a.second > b.second : *a.first < *b.first;
-		});
 	}
 	for (size_t i = 0; i < n; i++)
 		cb(ctx, all[i].first->data(), all[i].first->size(), all[i].second);
