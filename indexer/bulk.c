@@ -4,8 +4,8 @@
  * The caller's thread reads and checks the records; it hands them out in
  * batches of BULK_BATCH, to worker 0, 1, ... in turn, through a short
  * queue per worker (it waits when a queue is full, so memory stays
- * bounded).  Each worker fingerprints and builds its records' documents
- * and stores them in its own part database, committing every
+ * bounded).  Each worker builds its records' documents and stores them
+ * in its own part database, committing every
  * DOCBUILD_COMMIT_EVERY documents like the indexer does.  bulk_finish
  * merges the parts in worker order.  A record that cannot be stored is a
  * problem reported like any other; a part that cannot be written stops
@@ -28,6 +28,7 @@
 
 struct item {
 	json_t *rec;
+	char fp[17];
 	const char *display;
 };
 
@@ -55,7 +56,6 @@ struct bulk {
 	struct worker *w;
 	bulk_problem_fn problem;
 	void *ctx;
-	pthread_mutex_t problem_lock;
 	pthread_mutex_t lock;
 	/* Under lock: */
 	bool closing; /* no more batches come */
@@ -99,14 +99,11 @@ static void fail(struct bulk *b, const char *fmt, ...)
 static int store(struct worker *w, const struct item *it)
 {
 	struct bulk *b = w->b;
-	char fp[17], *err = NULL;
-	docbuild_fingerprint(it->rec, fp);
-	if (docbuild_store(w->db, it->rec, fp, &err) != 0) {
+	char *err = NULL;
+	if (docbuild_store(w->db, it->rec, it->fp, &err) != 0) {
 		const char *id = json_string_value(json_object_get(it->rec, "id"));
 		char *msg = xasprintf("cannot index '%s': %s", id ? id : "", err);
-		pthread_mutex_lock(&b->problem_lock);
 		b->problem(b->ctx, it->display, msg);
-		pthread_mutex_unlock(&b->problem_lock);
 		free(msg);
 		free(err);
 		return 0;
@@ -165,7 +162,6 @@ int bulk_start(const char *dir, unsigned jobs, bulk_problem_fn problem, void *ct
 	b->problem = problem;
 	b->ctx = ctx;
 	pthread_mutex_init(&b->lock, NULL);
-	pthread_mutex_init(&b->problem_lock, NULL);
 	b->w = xcalloc(b->jobs, sizeof *b->w);
 	for (unsigned i = 0; i < b->jobs; i++) {
 		struct worker *w = &b->w[i];
@@ -218,11 +214,14 @@ static int push(struct bulk *b)
 	return 0;
 }
 
-int bulk_add(struct bulk *b, json_t *rec, const char *display)
+int bulk_add(struct bulk *b, json_t *rec, const char fp[17], const char *display)
 {
 	if (!b->cur)
 		b->cur = xcalloc(1, sizeof *b->cur);
-	b->cur->items[b->cur->n++] = (struct item){rec, display};
+	struct item *it = &b->cur->items[b->cur->n++];
+	it->rec = rec;
+	memcpy(it->fp, fp, sizeof it->fp);
+	it->display = display;
 	return b->cur->n == BULK_BATCH ? push(b) : 0;
 }
 
@@ -287,6 +286,5 @@ void bulk_free(struct bulk *b)
 	free(b->w);
 	free(b->error);
 	pthread_mutex_destroy(&b->lock);
-	pthread_mutex_destroy(&b->problem_lock);
 	free(b);
 }

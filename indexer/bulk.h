@@ -16,7 +16,7 @@
 struct bulk;
 
 /* A record a worker could not store: display names its file, as the user
- * gave it.  Called from the worker's thread, one call at a time. */
+ * gave it.  Called from the workers' threads, maybe at the same time. */
 typedef void (*bulk_problem_fn)(void *ctx, const char *display, const char *msg);
 
 /*
@@ -28,12 +28,12 @@ int bulk_start(const char *dir, unsigned jobs, bulk_problem_fn problem, void *ct
                struct bulk **out, char **err);
 
 /*
- * Hand rec (a checked record with its fields complete; the reference is
- * taken) to the workers.  display must stay valid until bulk_finish or
- * bulk_free.  Waits while the workers are behind.  0, or -1 once a worker
- * has failed (bulk_finish says why).
+ * Hand rec (a record completed by docbuild_complete, fp its fingerprint;
+ * the reference is taken) to the workers.  display must stay valid until
+ * bulk_finish or bulk_free.  Waits while the workers are behind.  0, or
+ * -1 once a worker has failed (bulk_finish says why).
  */
-int bulk_add(struct bulk *b, json_t *rec, const char *display);
+int bulk_add(struct bulk *b, json_t *rec, const char fp[17], const char *display);
 
 /*
  * Wait for the workers, commit their parts and merge them into a new

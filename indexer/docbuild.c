@@ -118,6 +118,22 @@ const char *docbuild_audience(const json_t *rec)
 	return found;
 }
 
+/* The fields a record's own date may be in, the most telling first. */
+static const char *const date_keys[] = {"date", "updated", "dateModified", NULL};
+
+void docbuild_complete(json_t *rec, const char *source, const char *day, char fp[17])
+{
+	json_object_set_new(rec, "source", json_string(source));
+	if (!json_is_string(json_object_get(rec, "audience")))
+		json_object_set_new(rec, "audience", json_string(docbuild_audience(rec)));
+	docbuild_fingerprint(rec, fp);
+	for (size_t i = 0; date_keys[i]; i++)
+		if (json_object_get(rec, date_keys[i]))
+			return;
+	if (day && *day)
+		json_object_set_new(rec, "modified", json_string(day));
+}
+
 /* Days since 1970-01-01 of a date starting YYYY-MM-DD; -1 when none. */
 static double date_days(const json_t *rec)
 {

@@ -28,6 +28,15 @@ void docbuild_fingerprint(const json_t *rec, char out[17]);
  */
 int docbuild_store(xs_db *db, const json_t *rec, const char *fp, char **err);
 
+/*
+ * Complete a checked record before it is stored: its source, its
+ * audience when not given, its fingerprint (into fp), and day
+ * (YYYY-MM-DD; NULL or "": none) as "modified" when the record carries no
+ * date of its own.  The day comes after the fingerprint: a source file
+ * touched or a document sent again another day is unchanged.
+ */
+void docbuild_complete(json_t *rec, const char *source, const char *day, char fp[17]);
+
 /* "presale" or "aftersale" for rec (static string). */
 const char *docbuild_audience(const json_t *rec);
 

@@ -416,15 +416,20 @@ static bool landmark_enter(void *ctx, xmlNodePtr n)
 
 /* Is an object of the given schema.org type?  "@type" may be a string or
  * an array, and spelt "Product", "schema:Product" or a full URL. */
-static bool type_name_is(const char *t, const char *want)
+/* A schema.org name without its vocabulary: "Product" of "Product",
+ * "schema:Product" and "https://schema.org/Product". */
+static const char *local_name(const char *t)
 {
 	const char *slash = strrchr(t, '/');
 	if (slash)
 		t = slash + 1;
 	const char *colon = strrchr(t, ':');
-	if (colon)
-		t = colon + 1;
-	return strcmp(t, want) == 0;
+	return colon ? colon + 1 : t;
+}
+
+static bool type_name_is(const char *t, const char *want)
+{
+	return strcmp(local_name(t), want) == 0;
 }
 
 static bool ld_is(json_t *obj, const char *want)
@@ -835,19 +840,12 @@ static char *availability_code(const char *s)
 		{"PreOrder", "preorder"},      {"BackOrder", "backorder"},
 		{"LimitedAvailability", "limited"},
 	};
-	const char *seg = s;
-	const char *p = strrchr(seg, '/');
-	if (p)
-		seg = p + 1;
-	p = strrchr(seg, ':');
-	if (p)
-		seg = p + 1;
+	const char *seg = local_name(s);
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strcasecmp(seg, map[i].from) == 0)
 			return xstrdup(map[i].to);
 	char *low = xstrdup(seg);
-	for (char *c = low; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
+	str_lower_ascii(low);
 	return low;
 }
 

@@ -21,9 +21,13 @@
 #include "util.h"
 
 static const char *const string_keys[] = {
-	"title", "body", "url", "category", "brand", "sku", "currency", "availability",
+	"title", "body", "url", "category", "brand", "currency", "availability",
 	"audience", "description", "headings", NULL,
 };
+
+/* Codes a feed may give as a number (an EAN in a spreadsheet export):
+ * kept as the string of its digits. */
+static const char *const code_keys[] = {"sku", "gtin", "ean", NULL};
 
 static const char *const types[] = {"faq", "manual", "product", "page", NULL};
 
@@ -175,6 +179,18 @@ int extract_ndjson_record(json_t *rec, char **err)
 			json_object_del(rec, string_keys[i]);
 		else if (v && !json_is_string(v))
 			return vb_error(err, "\"%s\" must be a string", string_keys[i]);
+	}
+	for (size_t i = 0; code_keys[i]; i++) {
+		json_t *v = json_object_get(rec, code_keys[i]);
+		if (json_is_null(v)) {
+			json_object_del(rec, code_keys[i]);
+		} else if (json_is_integer(v) && json_integer_value(v) >= 0) {
+			char *digits = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			json_object_set_new(rec, code_keys[i], json_string(digits));
+			free(digits);
+		} else if (v && !json_is_string(v)) {
+			return vb_error(err, "\"%s\" must be a string or a whole number", code_keys[i]);
+		}
 	}
 	if (check_price(rec, err) || check_specs(rec, err))
 		return -1;

@@ -66,7 +66,9 @@ struct run {
 	const char *display; /* current file, as the user named it */
 	const char *source;  /* current file, canonical */
 	char file_date[16];  /* current file's modification day, YYYY-MM-DD */
-	unsigned long files, records, added, updated, unchanged, removed, problems;
+	unsigned long files, records, added, updated, unchanged, removed;
+	unsigned long problems; /* under out: workers count theirs too */
+	unsigned long reported; /* problems report() counted: the main thread's */
 	unsigned long live; /* records not stored: their id is a live document */
 	unsigned long synonyms; /* synonym rules stored */
 	unsigned long pending;  /* writes since the last commit */
@@ -137,10 +139,11 @@ static void say_problem(struct run *run, const char *display, long line, const c
 	pthread_mutex_unlock(&run->out);
 }
 
-/* A problem with the current file. */
+/* A problem with the current file (the main thread's). */
 static void report(struct run *run, long line, const char *msg)
 {
 	say_problem(run, run->display, line, msg);
+	run->reported++;
 	json_object_set_new(run->troubled, run->source, json_true());
 }
 
@@ -232,24 +235,17 @@ static void sink_emit(void *ctx, json_t *rec)
 	}
 	json_object_set_new(run->seen, id, json_string(run->display));
 	json_object_del(rec, "line");
-	json_object_set_new(rec, "source", json_string(run->source));
-	if (!json_is_string(json_object_get(rec, "audience")))
-		json_object_set_new(rec, "audience", json_string(docbuild_audience(rec)));
-	if (!json_object_get(rec, "date") && !json_object_get(rec, "updated") &&
-	    !json_object_get(rec, "dateModified") && run->file_date[0])
-		json_object_set_new(rec, "modified", json_string(run->file_date));
-
+	char fp[17];
+	docbuild_complete(rec, run->source, run->file_date, fp);
 	if (run->bulk) {
 		/* A new index: nothing to compare with or keep. */
 		run->records++;
-		if (bulk_add(run->bulk, rec, run->display_kept) != 0)
+		if (bulk_add(run->bulk, rec, fp, run->display_kept) != 0)
 			run->fatal = true;
 		rec = NULL;
 		show_progress(run, false);
 		goto out;
 	}
-	char fp[17];
-	docbuild_fingerprint(rec, fp);
 	xs_status st = xs_db_get_value(run->db, id, VB_SLOT_HASH, &old, NULL, NULL);
 	/* A live document has another source, so another fingerprint: only
 	 * a record that differs from the stored one can meet one. */
@@ -314,7 +310,7 @@ static void index_file(struct run *run, const char *path, const char *rel)
 	run->file_date[0] = '\0';
 	if (stat(path, &st) == 0 && gmtime_r(&st.st_mtime, &tm))
 		strftime(run->file_date, sizeof run->file_date, "%Y-%m-%d", &tm);
-	unsigned long problems_before = run->problems;
+	unsigned long reported_before = run->reported;
 	struct extract_sink sink = {run, sink_emit, sink_problem};
 	if (read_file(path, EXTRACT_MAX_FILE, &data, &len, &err) != 0) {
 		report(run, 0, err);
@@ -326,7 +322,7 @@ static void index_file(struct run *run, const char *path, const char *rel)
 		report(run, err_line, err ? err : "unusable input");
 		goto out;
 	}
-	if (run->problems == problems_before)
+	if (run->reported == reported_before)
 		json_object_set_new(run->clean, canon, json_true());
 out:
 	free(data);
@@ -533,11 +529,17 @@ static int open_index(const char *path, double wait, xs_db **out)
 
 /*
  * Start building the new index dbpath on jobs workers, in a build
- * directory beside it (*dir, new).  The build stops at SIGINT or SIGTERM
+ * directory beside it (*dir, new).  The run stops at SIGINT or SIGTERM
  * from here on.  0, or -1 after a message.
  */
 static int start_bulk(struct run *run, const char *dbpath, unsigned jobs, char **dir)
 {
+	/* First: once the build directory exists, a stop must remove it. */
+	struct sigaction sa = {0};
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	char *err = NULL;
 	size_t n = strlen(dbpath);
 	while (n > 1 && dbpath[n - 1] == '/')
@@ -555,11 +557,6 @@ static int start_bulk(struct run *run, const char *dbpath, unsigned jobs, char *
 		free(err);
 		return -1;
 	}
-	struct sigaction sa = {0};
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	return 0;
 }
 
@@ -660,7 +657,7 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&run.out, NULL);
 	char *build_dir = NULL;
 	int status = EXIT_FATAL;
-	char *err = NULL, *synonyms = NULL;
+	char *synonyms = NULL;
 	size_t synonyms_len = 0;
 	run.progress = !quiet && isatty(STDERR_FILENO);
 	run.seen = json_object();
@@ -732,12 +729,13 @@ out:
 		fputs("indexer: stopped; no index was created\n", stderr);
 	else if (status == EXIT_FATAL && run.db)
 		fputs("indexer: stopped; the index keeps its last committed state\n", stderr);
-	xs_free(err);
 	free(synonyms);
 	bulk_free(run.bulk);
 	xs_db_close(run.db);
 	if (build_dir) {
-		remove_tree(build_dir);
+		if (remove_tree(build_dir) != 0 && errno != ENOENT)
+			fprintf(stderr, "indexer: cannot remove the build directory '%s': %s\n",
+			        build_dir, strerror(errno));
 		free(build_dir);
 	}
 	for (size_t i = 0; i < run.nnames; i++)

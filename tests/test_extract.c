@@ -666,6 +666,14 @@ START_TEST(test_ndjson_price_specs)
 	ck_assert_str_eq(str(specs, "Inhoud"), "2.5");
 	r = line_ok("{\"id\": \"q\", \"title\": \"t\", \"price\": 7}");
 	ck_assert(json_is_real(json_object_get(r, "price")));
+	/* Codes from a spreadsheet come as numbers: kept as their digits. */
+	r = line_ok("{\"id\": \"e\", \"title\": \"t\", \"gtin\": 8712345678906, \"ean\": 5,"
+	            " \"sku\": 305}");
+	ck_assert_str_eq(str(r, "gtin"), "8712345678906");
+	ck_assert_str_eq(str(r, "ean"), "5");
+	ck_assert_str_eq(str(r, "sku"), "305");
+	const char *bad = "{\"id\": \"e\", \"title\": \"t\", \"gtin\": [8712345678906]}";
+	line_bad(bad, strlen(bad), "\"gtin\" must be a string or a whole number");
 }
 END_TEST
 
