@@ -265,42 +265,67 @@ char *strbuf_detach(struct strbuf *sb, size_t *len)
 	return p;
 }
 
+void strbuf_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	sb->overflow = false;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
 void strbuf_release(struct strbuf *sb)
 {
 	free(sb->buf);
 	strbuf_init(sb, sb->cap);
 }
 
-int read_file(const char *path, size_t max, char **out, size_t *len, char **err)
+int read_fd(int fd, const char *name, size_t max, char **out, size_t *len, char **err)
 {
-	int rc = -1;
 	struct strbuf sb;
 	strbuf_init(&sb, max);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return vb_error(err, "cannot open '%s': %s", path, strerror(errno));
 	char chunk[65536];
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			vb_error(err, "cannot read '%s': %s", path, strerror(errno));
-			goto out;
+			strbuf_release(&sb);
+			return vb_error(err, "cannot read '%s': %s", name, strerror(errno));
 		}
 		if (n == 0)
 			break;
 		if (!strbuf_add(&sb, chunk, (size_t)n)) {
-			vb_error(err, "'%s' is larger than %zu bytes", path, max);
-			goto out;
+			strbuf_release(&sb);
+			return vb_error(err, "'%s' is larger than %zu bytes", name, max);
 		}
 	}
 	*out = strbuf_detach(&sb, len);
-	rc = 0;
-out:
+	return 0;
+}
+
+int read_file(const char *path, size_t max, char **out, size_t *len, char **err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vb_error(err, "cannot open '%s': %s", path, strerror(errno));
+	int rc = read_fd(fd, path, max, out, len, err);
 	close(fd);
-	strbuf_release(&sb);
 	return rc;
+}
+
+int write_all(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }
 
 double now_seconds(void)

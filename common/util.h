@@ -58,11 +58,18 @@ bool strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(
 void strbuf_squeeze_space(struct strbuf *sb);
 /* Hand the buffer over (never NULL); sb is reset.  New: free(). */
 char *strbuf_detach(struct strbuf *sb, size_t *len);
+/* Empty sb for reuse, keeping its memory and cap. */
+void strbuf_reset(struct strbuf *sb);
 void strbuf_release(struct strbuf *sb);
 
 /* Read a whole file up to max bytes.  New: free().  -1 with *err on
  * failure ("cannot read 'x': ...", "'x' is larger than N bytes"). */
 int read_file(const char *path, size_t max, char **out, size_t *len, char **err);
+/* The same from an open file descriptor (left open); name for messages. */
+int read_fd(int fd, const char *name, size_t max, char **out, size_t *len, char **err);
+/* Write all n bytes, through short writes and EINTR.  0, or -1 with
+ * errno set. */
+int write_all(int fd, const void *data, size_t n);
 
 /* Monotonic clock in seconds. */
 double now_seconds(void);

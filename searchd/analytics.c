@@ -393,6 +393,22 @@ static void apply_search(struct analytics *a, long long t, const char *q, const 
 	atomic_store(&a->suggest_dirty, true);
 }
 
+static void free_proposal(void *v)
+{
+	struct proposal *p = v;
+	free(p->from);
+	free(p->to);
+	free(p);
+}
+
+static void free_decision(void *v)
+{
+	struct decision *d = v;
+	free(d->from);
+	free(d->to);
+	free(d);
+}
+
 /* The weakest pending proposal: least evidence, then least recent. */
 static void drop_weakest_proposal(struct analytics *a)
 {
@@ -411,9 +427,7 @@ static void drop_weakest_proposal(struct analytics *a)
 	if (!w)
 		return;
 	strmap_remove(&a->proposals, weakest);
-	free(w->from);
-	free(w->to);
-	free(w);
+	free_proposal(w);
 }
 
 static void propose(struct analytics *a, struct session *s, const char *from, const char *to,
@@ -550,11 +564,8 @@ static void apply_decision(struct analytics *a, long long t, const char *from, c
 {
 	char *key = pair_key(from, to);
 	struct proposal *p = strmap_remove(&a->proposals, key);
-	if (p) {
-		free(p->from);
-		free(p->to);
-		free(p);
-	}
+	if (p)
+		free_proposal(p);
 	struct decision **slot = (struct decision **)strmap_slot(&a->decisions, key, NULL, NULL);
 	if (!*slot) {
 		*slot = xcalloc(1, sizeof **slot);
@@ -1068,22 +1079,6 @@ static void *flusher_main(void *arg)
 }
 
 /* ---------------------------------------------------- start and stop */
-
-static void free_proposal(void *v)
-{
-	struct proposal *p = v;
-	free(p->from);
-	free(p->to);
-	free(p);
-}
-
-static void free_decision(void *v)
-{
-	struct decision *d = v;
-	free(d->from);
-	free(d->to);
-	free(d);
-}
 
 static void analytics_free(struct analytics *a)
 {

@@ -142,14 +142,11 @@ static void weigh(const double *coverage, const double *title_coverage, size_t n
  * text is its answer whole, as plain text. */
 static json_t *make_answer(xs_results *res, const struct xs_hit *h, char **err)
 {
-	json_error_t jerr;
-	json_t *rec = json_loadb(h->data, h->len, 0, &jerr);
+	json_t *rec = hit_record(h, err);
 	json_t *out = NULL;
 	char *raw = NULL;
-	if (!json_is_object(rec)) {
-		vb_error(err, "stored document %u is not a JSON object", h->docid);
+	if (!rec)
 		goto out;
-	}
 	const char *lang = json_string_value(json_object_get(rec, "lang"));
 	const char *text = json_string_value(json_object_get(rec, "body"));
 	if (!text)
@@ -226,7 +223,7 @@ void answer_handle(struct request *req, struct reply *r)
 	                    answer ? answer : json_null(), "confidence", round3(ev.confidence),
 	                    "evidence", "coverage", round3(ev.coverage), "title_coverage",
 	                    round3(ev.title_coverage), "margin", round3(ev.margin), "took_ms",
-	                    round((now_seconds() - start) * 1e6) / 1e3);
+	                    elapsed_ms(start));
 	answer = NULL; /* the reply has it */
 	if (p.session)
 		json_object_set_new(r->body, "session", json_string(p.session));

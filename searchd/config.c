@@ -234,10 +234,6 @@ int config_load(struct config *cfg, const char *path, char **err)
 		*kend = '\0';
 		while (isspace((unsigned char)*v))
 			v++;
-		if (!find(k)) {
-			rc = vb_error(err, "%s:%ld: unknown setting '%s'", path, line, k);
-			break;
-		}
 		if (config_set(cfg, k, v, &msg) != 0) {
 			rc = vb_error(err, "%s:%ld: %s", path, line, msg);
 			free(msg);
@@ -259,6 +255,10 @@ void config_env(struct config *cfg)
 
 int config_finish(struct config *cfg, char **err)
 {
+	if (!cfg->listen)
+		return vb_error(err, "listen must not be empty (HOST:PORT)");
+	if (!cfg->db)
+		return vb_error(err, "db must not be empty (the index directory)");
 	if (!cfg->data)
 		cfg->data = xasprintf("%s.data", cfg->db);
 	if (cfg->admin_key && strlen(cfg->admin_key) < 16)

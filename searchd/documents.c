@@ -28,6 +28,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "analytics.h"
 #include "docbuild.h"
 #include "extract.h"
 #include "schema.h"
@@ -40,7 +41,6 @@
 /* Bad lines listed in a refused bulk. */
 #define DOCUMENTS_MAX_ERRORS 100
 /* Retry-After when another writer holds the index. */
-#define DOCUMENTS_RETRY_AFTER 5
 
 /* One document to store, checked and completed. */
 struct pending {
@@ -65,24 +65,6 @@ static void batch_release(struct batch *b)
 }
 
 /* ----------------------------------------------------------- checks */
-
-/* Any query parameter is refused: none is known here. */
-static enum MHD_Result refuse_param(void *cls, enum MHD_ValueKind kind, const char *key,
-                                    const char *value)
-{
-	struct param_check *pc = cls;
-	(void)kind;
-	if (param_utf8(pc, key, value ? value : ""))
-		param_fail(pc, "unknown parameter '%s'", key);
-	return MHD_NO;
-}
-
-static bool params_ok(struct request *req, struct reply *r)
-{
-	struct param_check pc = {r, false, req->srv->cfg.max_query};
-	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, refuse_param, &pc);
-	return !pc.failed;
-}
 
 /*
  * Whether the Content-Type header is absent or names one of types (its
@@ -125,27 +107,13 @@ static bool path_id_ok(struct request *req, struct reply *r)
 	return true;
 }
 
-/*
- * Complete a checked record the way the indexer completes a feed record,
- * then fingerprint it: source, audience when not given, and the day of
- * publishing as "modified" when it carries no date.  The day comes after
- * the fingerprint, so the same document sent again tomorrow is unchanged.
- */
+/* Complete a checked record the way the indexer completes a feed record
+ * (docbuild_complete), with the day of publishing as its "modified". */
 static void complete(struct pending *p)
 {
-	json_t *rec = p->rec;
-	json_object_set_new(rec, "source", json_string(VB_SOURCE_API));
-	if (!json_is_string(json_object_get(rec, "audience")))
-		json_object_set_new(rec, "audience", json_string(docbuild_audience(rec)));
-	docbuild_fingerprint(rec, p->fp);
-	if (!json_object_get(rec, "date") && !json_object_get(rec, "updated") &&
-	    !json_object_get(rec, "dateModified")) {
-		char day[16];
-		time_t now = time(NULL);
-		struct tm tm;
-		if (gmtime_r(&now, &tm) && strftime(day, sizeof day, "%Y-%m-%d", &tm))
-			json_object_set_new(rec, "modified", json_string(day));
-	}
+	char day[11];
+	day_format(day_of_ms(now_ms()), day);
+	docbuild_complete(p->rec, VB_SOURCE_API, day, p->fp);
 }
 
 /* Take rec (checked) into the batch, completed. */
@@ -221,26 +189,6 @@ static int delete_one(xs_db *w, void *ctx, char **err)
 	return st == XS_OK || d->missing ? 0 : -1;
 }
 
-/* Run fn as the one writer; false after an error reply: 503 when another
- * writer kept the index for longer than lock_wait, 500 otherwise. */
-static bool write_index(struct request *req, struct reply *r, writer_fn fn, void *ctx)
-{
-	bool locked = false;
-	char *err = NULL;
-	if (writer_run(req->srv, fn, ctx, &locked, &err) == 0)
-		return true;
-	if (locked) {
-		log_msg(req->srv, LOG_WARN, "a live write (%s) was refused: %s", req->method, err);
-		reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_locked", "%s", err);
-		r->retry_after = DOCUMENTS_RETRY_AFTER;
-	} else {
-		log_msg(req->srv, LOG_ERROR, "a live write (%s) failed: %s", req->method, err);
-		reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "%s", err);
-	}
-	free(err);
-	return false;
-}
-
 /* ------------------------------------------------------------ PUT */
 
 static const char *const json_types[] = {"application/json", NULL};
@@ -250,7 +198,7 @@ void documents_put(struct request *req, struct reply *r)
 	struct batch b = {0};
 	json_t *rec = NULL;
 	char *err = NULL;
-	if (!params_ok(req, r) || !path_id_ok(req, r) ||
+	if (!param_none(req, r) || !path_id_ok(req, r) ||
 	    !content_type_ok(req, r, json_types, "application/json"))
 		goto out;
 	if (req->body_len == 0) {
@@ -286,7 +234,7 @@ void documents_put(struct request *req, struct reply *r)
 	}
 	batch_add(&b, rec);
 	rec = NULL;
-	if (!write_index(req, r, store_batch, &b))
+	if (!writer_reply(req, r, store_batch, &b))
 		goto out;
 	r->status = strcmp(b.result, "created") == 0 ? MHD_HTTP_CREATED : MHD_HTTP_OK;
 	r->body = json_pack("{s:s,s:s}", "id", req->arg, "result", b.result);
@@ -303,7 +251,7 @@ out:
  * the record's body; where the document came from (source) stays in. */
 void documents_get(struct request *req, struct reply *r)
 {
-	if (!params_ok(req, r) || !path_id_ok(req, r))
+	if (!param_none(req, r) || !path_id_ok(req, r))
 		return;
 	char *data = NULL, *err = NULL;
 	size_t len = 0;
@@ -335,10 +283,10 @@ void documents_get(struct request *req, struct reply *r)
 
 void documents_delete(struct request *req, struct reply *r)
 {
-	if (!params_ok(req, r) || !path_id_ok(req, r))
+	if (!param_none(req, r) || !path_id_ok(req, r))
 		return;
 	struct deletion d = {req->arg, false};
-	if (!write_index(req, r, delete_one, &d))
+	if (!writer_reply(req, r, delete_one, &d))
 		return;
 	if (d.missing) {
 		reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no document has the id '%s'",
@@ -413,7 +361,7 @@ void documents_post(struct request *req, struct reply *r)
 	char *err = NULL;
 	long err_line = 0;
 	double start = now_seconds();
-	if (!params_ok(req, r) ||
+	if (!param_none(req, r) ||
 	    !content_type_ok(req, r, ndjson_types, "application/x-ndjson, one JSON object a line"))
 		goto out;
 	if (req->body_len > (size_t)EXTRACT_MAX_FILE) {
@@ -450,12 +398,12 @@ void documents_post(struct request *req, struct reply *r)
 		            bk.good, DOCUMENTS_MAX_BULK);
 		goto out;
 	}
-	if (!write_index(req, r, store_batch, &bk.batch))
+	if (!writer_reply(req, r, store_batch, &bk.batch))
 		goto out;
 	r->body =
 	    json_pack("{s:I,s:I,s:I,s:f}", "created", (json_int_t)bk.batch.created, "updated",
 	              (json_int_t)bk.batch.updated, "unchanged", (json_int_t)bk.batch.unchanged,
-	              "took_ms", (now_seconds() - start) * 1000);
+	              "took_ms", elapsed_ms(start));
 out:
 	free(err);
 	json_decref(bk.lines);

@@ -159,21 +159,6 @@ static int open_day(struct eventlog *log, long day, char **err)
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int eventlog_open(struct server *srv, const char *dir, struct eventlog **out, char **err)
 {
 	struct stat st;
@@ -258,10 +243,9 @@ int eventlog_flush(struct eventlog *log, bool sync, char **err)
 		if (rc == 0 && open_day(log, segs[i].day, err) != 0) {
 			rc = -1;
 		} else if (rc == 0 && write_all(log->fd, sb->buf, sb->len) != 0) {
-			char d[11];
-			day_format(segs[i].day, d);
-			rc = vb_error(err, "cannot write to '%s/events-%s.ndjson': %s", log->dir, d,
-			              strerror(errno));
+			char *path = day_path(log, segs[i].day);
+			rc = vb_error(err, "cannot write to '%s': %s", path, strerror(errno));
+			free(path);
 		} else if (rc == 0) {
 			log->unsynced = true;
 		}
@@ -397,8 +381,7 @@ static void replay_one(struct replay_file *rf)
 			strbuf_add(&sb, p, (size_t)(nl - p));
 			consumed += nl - p + 1;
 			replay_line(rf, &sb, false);
-			strbuf_release(&sb);
-			strbuf_init(&sb, LINE_MAX_BYTES);
+			strbuf_reset(&sb);
 			line_start = consumed;
 			p = nl + 1;
 		}

@@ -121,21 +121,11 @@ static bool doc_exists(struct request *req, const char *id, struct reply *r)
 	return st == XS_OK;
 }
 
-static bool analytics_ready(struct request *req, struct reply *r)
-{
-	if (req->srv->analytics)
-		return true;
-	reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", "analytics are not running");
-	return false;
-}
-
 void click_handle(struct request *req, struct reply *r)
 {
 	static const char *const fields[] = {"q", "id", "rank", "session", NULL};
 	const char *q, *id, *session;
 	long rank = 0;
-	if (!analytics_ready(req, r))
-		return;
 	json_t *o = body_object(req, r, fields);
 	if (!o)
 		return;
@@ -163,8 +153,6 @@ void feedback_handle(struct request *req, struct reply *r)
 {
 	static const char *const fields[] = {"id", "helpful", "session", NULL};
 	const char *id, *session;
-	if (!analytics_ready(req, r))
-		return;
 	json_t *o = body_object(req, r, fields);
 	if (!o)
 		return;

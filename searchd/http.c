@@ -239,6 +239,12 @@ static enum MHD_Result send_reply(struct server *srv, struct MHD_Connection *con
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r->allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (r->preflight && allowed_origin(srv, conn)) {
+		MHD_add_response_header(resp, "Access-Control-Allow-Methods", r->allow);
+		MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+		                        "Authorization, Content-Type");
+		MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+	}
 	if (r->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"searchd\"");
 	if (r->retry_after) {
@@ -348,29 +354,10 @@ static void allowed_methods(const char *path, char *out, size_t size)
 		snprintf(out + used, size - used, ", OPTIONS");
 }
 
-/* Answer a CORS preflight (OPTIONS) for path. */
-static void preflight(struct request *req, const char *allow, struct reply *r,
-                      struct MHD_Response **resp_out)
-{
-	(void)r;
-	struct MHD_Response *resp = MHD_create_response_from_buffer(0, (char *)"",
-	                                                            MHD_RESPMEM_PERSISTENT);
-	if (!resp)
-		return;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-	if (allowed_origin(req->srv, req->conn)) {
-		MHD_add_response_header(resp, "Access-Control-Allow-Methods", allow);
-		MHD_add_response_header(resp, "Access-Control-Allow-Headers",
-		                        "Authorization, Content-Type");
-		MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
-	}
-	*resp_out = resp;
-}
-
 /* Route and run the request; *route_out is its index in routes, or
  * NROUTES when none matched (for /metrics). */
 static void dispatch(struct request *req, struct conn_state *st, struct reply *r,
-                     size_t *route_out, struct MHD_Response **preflight_resp)
+                     size_t *route_out)
 {
 	const struct route *rt = NULL;
 	bool path_known = false;
@@ -394,21 +381,23 @@ static void dispatch(struct request *req, struct conn_state *st, struct reply *r
 		return;
 	}
 	static __thread char allow[128];
-	allowed_methods(req->path, allow, sizeof allow);
 	if (strcmp(req->method, "OPTIONS") == 0) {
-		preflight(req, allow, r, preflight_resp);
+		/* A CORS preflight: send_reply adds what the browser asks for. */
+		allowed_methods(req->path, allow, sizeof allow);
+		r->status = MHD_HTTP_NO_CONTENT;
+		r->allow = allow;
+		r->preflight = true;
 		return;
 	}
 	if (!rt) {
+		allowed_methods(req->path, allow, sizeof allow);
 		r->allow = allow;
 		reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
 		            "method %s is not allowed on %s (allowed: %s)", req->method, req->path, allow);
 		return;
 	}
-	int access = access_of(req->srv, req->conn);
-	if (refuse_access(req, rt, access, r))
+	if (refuse_access(req, rt, access_of(req->srv, req->conn), r))
 		return;
-	req->access = (enum access)access;
 	if (st->body.overflow) {
 		reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
 		            "the request body is larger than %lu bytes", req->srv->cfg.max_body);
@@ -513,20 +502,11 @@ static void log_write(struct server *srv, json_t *line, double seconds)
 static enum MHD_Result finish(struct server *srv, struct MHD_Connection *conn,
                               struct conn_state *st, const char *method, const char *url)
 {
-	struct request req = {srv, conn, method, url, NULL, NULL, 0, ACCESS_PUBLIC, NULL};
+	struct request req = {.srv = srv, .conn = conn, .method = method, .path = url};
 	struct reply r = {.status = MHD_HTTP_OK};
-	struct MHD_Response *pre = NULL;
 	size_t route = NROUTES, bytes = 0;
-	enum MHD_Result ret;
-	dispatch(&req, st, &r, &route, &pre);
-	if (pre) {
-		r.status = MHD_HTTP_NO_CONTENT;
-		add_cors(pre, srv, conn);
-		ret = MHD_queue_response(conn, r.status, pre);
-		MHD_destroy_response(pre);
-	} else {
-		ret = send_reply(srv, conn, &r, &bytes);
-	}
+	dispatch(&req, st, &r, &route);
+	enum MHD_Result ret = send_reply(srv, conn, &r, &bytes);
 	metrics_count(srv->metrics, route, r.status, now_seconds() - st->started);
 	/* Logged once the reply is sent (on_completed): the client has its
 	 * answer sooner, and "ms" includes sending it. */

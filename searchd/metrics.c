@@ -17,8 +17,8 @@
 #include "searchd.h"
 #include "util.h"
 
-static const unsigned codes[] = {200, 201, 204, 400, 401, 403, 404, 405,
-                                 409, 413, 415, 422, 429, 500, 503};
+static const unsigned codes[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+                                 409, 413, 415, 500, 503};
 #define NCODES (sizeof codes / sizeof *codes)
 static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                 0.05,   0.1,   0.25,   0.5,   1,    2.5};

@@ -142,16 +142,6 @@ static char *base_url(struct request *req)
 	return local_address(req);
 }
 
-static enum MHD_Result refuse_param(void *cls, enum MHD_ValueKind kind, const char *key,
-                                    const char *value)
-{
-	struct param_check *pc = cls;
-	(void)kind;
-	if (param_utf8(pc, key, value ? value : ""))
-		param_fail(pc, "unknown parameter '%s'", key);
-	return MHD_NO;
-}
-
 /* One <Url type=... method="get" template=.../> element. */
 static int write_url(xmlTextWriterPtr w, const char *type, const char *rel, const char *base,
                      const char *path)
@@ -169,14 +159,12 @@ static int write_url(xmlTextWriterPtr w, const char *type, const char *rel, cons
 
 void opensearch_handle(struct request *req, struct reply *r)
 {
-	struct param_check pc = {r, false, req->srv->cfg.max_query};
 	xmlBufferPtr buf = NULL;
 	xmlTextWriterPtr w = NULL;
 	char *base = NULL, *desc = NULL;
 	const char *name = req->srv->cfg.site_name ? req->srv->cfg.site_name : "vraagbaak";
 
-	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, refuse_param, &pc);
-	if (pc.failed)
+	if (!param_none(req, r))
 		return;
 	pthread_once(&xml_once, xml_init);
 	base = base_url(req);

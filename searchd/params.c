@@ -7,6 +7,7 @@
  * param_fail for the rest; the first failure becomes the 400 reply.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,4 +66,27 @@ void param_lang(struct param_check *pc, const char *key, const char *value, cons
 	if (!param_one_of(value, langs))
 		param_fail(pc, "parameter '%s' must be one of %s", key, "nl, en");
 	*out = value;
+}
+
+/* MHD_KeyValueIterator for param_none: any parameter is refused. */
+static enum MHD_Result refuse_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+	struct param_check *pc = cls;
+	(void)kind;
+	if (param_utf8(pc, key, value ? value : ""))
+		param_fail(pc, "unknown parameter '%s'", key);
+	return MHD_NO;
+}
+
+bool param_none(struct request *req, struct reply *r)
+{
+	struct param_check pc = {r, false, req->srv->cfg.max_query};
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, refuse_param, &pc);
+	return !pc.failed;
+}
+
+double elapsed_ms(double start)
+{
+	return round((now_seconds() - start) * 1e6) / 1e3;
 }

@@ -50,14 +50,6 @@ static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind, const char *
 }
 
 /* Whether list already holds the document with this id. */
-static bool has_id(json_t *list, json_t *id)
-{
-	size_t i;
-	json_t *t;
-	json_array_foreach(list, i, t) if (json_equal(json_object_get(t, "id"), id)) return true;
-	return false;
-}
-
 /*
  * Add the documents related to id, in language lang (NULL: any), to list
  * until it holds limit, skipping those it has.  XS_ERR_NOT_FOUND when
@@ -87,13 +79,10 @@ static xs_status add_related(struct request *req, const char *id, const char *la
 	for (size_t i = 0; i < xs_results_count(res) && json_array_size(list) < (size_t)limit;
 	     i++) {
 		struct xs_hit h;
-		json_error_t jerr;
 		if ((st = xs_results_hit(res, i, &h, err)) != XS_OK)
 			goto out;
-		json_t *rec = json_loadb(h.data, h.len, 0, &jerr);
-		if (!json_is_object(rec)) {
-			json_decref(rec);
-			vb_error(err, "stored document %u is not a JSON object", h.docid);
+		json_t *rec = hit_record(&h, err);
+		if (!rec) {
 			st = XS_ERR_CORRUPT;
 			goto out;
 		}
@@ -102,7 +91,7 @@ static xs_status add_related(struct request *req, const char *id, const char *la
 		json_object_del(rec, "headings");
 		json_object_del(rec, "source");
 		json_object_set_new(rec, "score", json_real(h.score));
-		if (has_id(list, json_object_get(rec, "id")))
+		if (list_has_id(list, json_object_get(rec, "id")))
 			json_decref(rec);
 		else
 			json_array_append_new(list, rec);
@@ -170,7 +159,7 @@ void related_handle(struct request *req, struct reply *r)
 	}
 	r->status = MHD_HTTP_OK;
 	r->body = json_pack("{s:s,s:O,s:f}", "id", id, "related", list, "took_ms",
-	                    round((now_seconds() - start) * 1e6) / 1e3);
+	                    elapsed_ms(start));
 out:
 	xs_free(err);
 	free(own);

@@ -64,14 +64,6 @@ static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind, const char *
 	return pc->failed ? MHD_NO : MHD_YES;
 }
 
-static bool analytics_ready(struct request *req, struct reply *r)
-{
-	if (req->srv->analytics)
-		return true;
-	reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable", "analytics are not running");
-	return false;
-}
-
 static double ratio(unsigned long a, unsigned long b)
 {
 	return b ? round((double)a / (double)b * 1000) / 1000 : 0;
@@ -183,8 +175,6 @@ void analytics_handle(struct request *req, struct reply *r)
 {
 	struct report_params p = {
 	    .limit = 20, .dates = true, .check = {r, false, req->srv->cfg.max_query}};
-	if (!analytics_ready(req, r))
-		return;
 	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, on_param, &p);
 	if (p.check.failed)
 		return;
@@ -253,8 +243,6 @@ void analytics_handle(struct request *req, struct reply *r)
 void synonyms_list_handle(struct request *req, struct reply *r)
 {
 	struct report_params p = {.limit = 100, .check = {r, false, req->srv->cfg.max_query}};
-	if (!analytics_ready(req, r))
-		return;
 	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, on_param, &p);
 	if (p.check.failed)
 		return;
@@ -287,20 +275,6 @@ static void add_escaped(struct strbuf *sb, const char *text)
 			strbuf_addch(sb, '\\');
 		strbuf_addch(sb, *p);
 	}
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* Append "from => to" to the synonyms file (made when missing), on a
@@ -367,8 +341,6 @@ void synonyms_decide_handle(struct request *req, struct reply *r)
 	static const char *const fields[] = {"from", "to", "action", NULL};
 	struct server *srv = req->srv;
 	char *from = NULL, *to = NULL, *err = NULL;
-	if (!analytics_ready(req, r))
-		return;
 	json_t *o = body_object(req, r, fields);
 	if (!o)
 		return;
@@ -406,16 +378,8 @@ void synonyms_decide_handle(struct request *req, struct reply *r)
 		goto unlock;
 	}
 	struct rule rule = {from, to};
-	bool locked;
-	if (writer_run(srv, add_rule, &rule, &locked, &err) != 0) {
-		if (locked) {
-			reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_locked", "%s", err);
-			r->retry_after = 5;
-		} else {
-			reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "%s", err);
-		}
+	if (!writer_reply(req, r, add_rule, &rule))
 		goto unlock;
-	}
 	/* Live now; the file keeps it through a re-index with --synonyms. */
 	r->body =
 	    json_pack("{s:s,s:s,s:s,s:b,s:s?,s:b}", "from", from, "to", to, "action", "approved",

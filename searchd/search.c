@@ -138,7 +138,7 @@ static const struct {
 };
 
 /* Price buckets for the price facet: [lo, next lo). */
-static const double price_edges[] = {0, 25, 50, 100, 250, 500, 1000, 2500};
+static const double price_edges[] = VB_PRICE_EDGES;
 #define N_PRICE_EDGES (sizeof price_edges / sizeof *price_edges)
 
 static void count_value(void *ctx, const char *value, size_t len, unsigned long count)
@@ -221,15 +221,31 @@ char *snippet_html(const char *s)
 
 /* One hit: the stored record minus what only the index needs, plus the
  * snippet and score. */
+json_t *hit_record(const struct xs_hit *h, char **err)
+{
+	json_t *rec = json_loadb(h->data, h->len, 0, NULL);
+	if (json_is_object(rec))
+		return rec;
+	json_decref(rec);
+	vb_error(err, "stored document %u is not a JSON object", h->docid);
+	return NULL;
+}
+
+bool list_has_id(json_t *list, json_t *id)
+{
+	size_t i;
+	json_t *t;
+	json_array_foreach(list, i, t)
+		if (json_equal(json_object_get(t, "id"), id))
+			return true;
+	return false;
+}
+
 static json_t *make_hit(xs_results *res, const struct xs_hit *h, char **err)
 {
-	json_error_t jerr;
-	json_t *rec = json_loadb(h->data, h->len, 0, &jerr);
-	if (!json_is_object(rec)) {
-		json_decref(rec);
-		vb_error(err, "stored document %u is not a JSON object", h->docid);
+	json_t *rec = hit_record(h, err);
+	if (!rec)
 		return NULL;
-	}
 	const char *lang = json_string_value(json_object_get(rec, "lang"));
 	const char *text = json_string_value(json_object_get(rec, "body"));
 	if (!text || !*text)
@@ -367,7 +383,7 @@ void search_handle(struct request *req, struct reply *r)
 		goto fail;
 	}
 	r->status = MHD_HTTP_OK;
-	double took_ms = round((now_seconds() - start) * 1e6) / 1e3;
+	double took_ms = elapsed_ms(start);
 	r->body = json_pack("{s:s,s:I,s:I,s:I,s:f,s:o}", "query", p.q, "total",
 	                    (json_int_t)xs_results_total(res), "offset", (json_int_t)p.offset,
 	                    "limit", (json_int_t)p.limit, "took_ms", took_ms, "hits", hits);

@@ -72,7 +72,8 @@ struct reply {
 	char *raw;    /* owned: a non-JSON body (Prometheus text, XML) */
 	size_t raw_len;
 	const char *content_type; /* for raw; static */
-	const char *allow;        /* Allow header for 405 replies; static */
+	const char *allow;        /* Allow header for 405 and OPTIONS replies */
+	bool preflight;           /* a CORS preflight: the Access-Control-Allow-* headers too */
 	unsigned retry_after;     /* seconds; 0: no Retry-After header */
 	const char *cache_control; /* static; NULL: no-store */
 	char etag[48];             /* ETag header; "": none */
@@ -90,7 +91,6 @@ struct request {
 	const char *arg;  /* the {id} of /documents/{id} and the like, decoded */
 	const char *body; /* the request body, NUL-terminated; NULL when none */
 	size_t body_len;
-	enum access access; /* what its Authorization header allows */
 	xs_db *db; /* the calling thread's handle, reopened for this request */
 };
 
@@ -123,6 +123,11 @@ void http_stop(struct server *srv);
  * tells a lock held elsewhere from other failures. */
 typedef int (*writer_fn)(xs_db *wdb, void *ctx, char **err);
 int writer_run(struct server *srv, writer_fn fn, void *ctx, bool *locked, char **err);
+/* writer_run for a request; false after an error reply (logged): 503
+ * index_locked with Retry-After when another writer kept the index for
+ * longer than lock_wait, 500 otherwise. */
+#define WRITER_RETRY_AFTER 5 /* seconds */
+bool writer_reply(struct request *req, struct reply *r, writer_fn fn, void *ctx);
 
 /* metrics.c */
 struct metrics *metrics_new(size_t routes);
@@ -141,6 +146,11 @@ void search_handle(struct request *req, struct reply *r);
  * as safe HTML: quotes escaped too, marks as <mark>.  New: free().
  * (search.c; /answer uses it too.) */
 char *snippet_html(const char *s);
+/* A hit's stored record, parsed.  New, or NULL with *err when it is not
+ * a JSON object.  (search.c; every endpoint listing hits uses it.) */
+json_t *hit_record(const struct xs_hit *h, char **err);
+/* Whether an object of the array list has this "id". */
+bool list_has_id(json_t *list, json_t *id);
 /* GET /suggest */
 void suggest_handle(struct request *req, struct reply *r);
 /* documents.c: PUT and DELETE /documents/{id}, POST /documents (NDJSON) */
@@ -177,6 +187,12 @@ struct param_check {
 /* Refuse the request with 400 bad_request and this message; only the
  * first failure is kept, later ones are ignored. */
 void param_fail(struct param_check *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For an endpoint that takes no query parameters: false after a 400
+ * naming the first one given. */
+bool param_none(struct request *req, struct reply *r);
+/* Milliseconds since start (now_seconds()), to the microsecond: every
+ * reply's took_ms. */
+double elapsed_ms(double start);
 /* Whether v is one of the NULL-terminated list allowed. */
 bool param_one_of(const char *v, const char *const *allowed);
 /* True when key and value are valid UTF-8; fails pc when not. */

@@ -123,28 +123,6 @@ static bool etag_matches(const char *header, const char *etag)
 	return false;
 }
 
-/* Read the whole regular file fd of size bytes.  New: free(). */
-static char *read_all(int fd, size_t size, size_t *len, char **err)
-{
-	char *buf = xmalloc(size + 1);
-	size_t got = 0;
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			vb_error(err, "%s", strerror(errno));
-			free(buf);
-			return NULL;
-		}
-		if (n == 0)
-			break; /* shrank while we read: serve what is there */
-		got += (size_t)n;
-	}
-	*len = got;
-	return buf;
-}
-
 /* Serve web_root/rel, rel already checked by path_refused. */
 static void serve(struct request *req, struct reply *r, const char *rel)
 {
@@ -195,12 +173,12 @@ static void serve(struct request *req, struct reply *r, const char *rel)
 	size_t len = 0;
 	if (inm && etag_matches(inm, etag)) {
 		r->status = MHD_HTTP_NOT_MODIFIED;
-	} else if ((data = read_all(fd, (size_t)st.st_size, &len, &err)) != NULL) {
+	} else if (read_fd(fd, real, STATIC_MAX_FILE, &data, &len, &err) == 0) {
 		reply_raw(r, MHD_HTTP_OK, t >= 0 ? types[t].type : "application/octet-stream", data,
 		          len);
 		data = NULL;
 	} else {
-		log_msg(req->srv, LOG_WARN, "cannot read '%s': %s", real, err);
+		log_msg(req->srv, LOG_WARN, "%s", err);
 		reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "cannot read %s", rel);
 		goto out;
 	}

@@ -155,13 +155,9 @@ static json_t *make_title(const struct xs_hit *h, char **err)
 {
 	static const char *const keys[] = {"id", "title", "url", "type", NULL};
 	static const char *const product_keys[] = {"price", "currency", "availability", NULL};
-	json_error_t jerr;
-	json_t *rec = json_loadb(h->data, h->len, 0, &jerr);
-	if (!json_is_object(rec)) {
-		json_decref(rec);
-		vb_error(err, "stored document %u is not a JSON object", h->docid);
+	json_t *rec = hit_record(h, err);
+	if (!rec)
 		return NULL;
-	}
 	json_t *out = json_object();
 	for (const char *const *k = keys; *k; k++) {
 		json_t *v = json_object_get(rec, *k);
@@ -177,16 +173,6 @@ static json_t *make_title(const struct xs_hit *h, char **err)
 }
 
 /* Whether list already holds the document with this id. */
-static bool has_id(json_t *list, json_t *id)
-{
-	size_t i;
-	json_t *t;
-	json_array_foreach(list, i, t)
-		if (json_equal(json_object_get(t, "id"), id))
-			return true;
-	return false;
-}
-
 /* Fill list up to limit with documents whose title matches the text (as
  * xs_query flags say), best first, skipping those it already holds. */
 static xs_status add_titles(struct request *req, const struct params *p, unsigned flags,
@@ -197,7 +183,8 @@ static xs_status add_titles(struct request *req, const struct params *p, unsigne
 	xs_results *res = NULL;
 	size_t have = json_array_size(list);
 	if ((st = xs_query_new(&q, err)) != XS_OK ||
-	    (st = xs_query_set_text(q, p->q, p->lang ? p->lang : "nl", flags, err)) != XS_OK)
+	    (st = xs_query_set_text(q, p->q, p->lang ? p->lang : "nl", flags, err)) != XS_OK ||
+	    (st = xs_query_set_time_limit(q, req->srv->cfg.search_time_limit, err)) != XS_OK)
 		goto out;
 	if (p->lang) {
 		char *term = xasprintf("%s%s", VB_PREFIX_LANG, p->lang);
@@ -219,7 +206,7 @@ static xs_status add_titles(struct request *req, const struct params *p, unsigne
 			st = XS_ERR_CORRUPT;
 			goto out;
 		}
-		if (has_id(list, json_object_get(t, "id")))
+		if (list_has_id(list, json_object_get(t, "id")))
 			json_decref(t);
 		else
 			json_array_append_new(list, t);
@@ -291,7 +278,7 @@ void suggest_handle(struct request *req, struct reply *r)
 	}
 	r->status = MHD_HTTP_OK;
 	r->body = json_pack("{s:s,s:O,s:O,s:f}", "query", p.q, "suggestions", suggestions, "titles",
-	                    titles, "took_ms", round((now_seconds() - start) * 1e6) / 1e3);
+	                    titles, "took_ms", elapsed_ms(start));
 	goto out;
 fail:
 	reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "suggest failed: %s",

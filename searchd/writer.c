@@ -92,3 +92,22 @@ out:
 	pthread_mutex_unlock(&writer_lock);
 	return rc;
 }
+
+bool writer_reply(struct request *req, struct reply *r, writer_fn fn, void *ctx)
+{
+	bool locked = false;
+	char *err = NULL;
+	if (writer_run(req->srv, fn, ctx, &locked, &err) == 0)
+		return true;
+	if (locked) {
+		log_msg(req->srv, LOG_WARN, "a write (%s %s) was refused: %s", req->method, req->path,
+		        err);
+		reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "index_locked", "%s", err);
+		r->retry_after = WRITER_RETRY_AFTER;
+	} else {
+		log_msg(req->srv, LOG_ERROR, "a write (%s %s) failed: %s", req->method, req->path, err);
+		reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "%s", err);
+	}
+	free(err);
+	return false;
+}

@@ -30,7 +30,7 @@ static struct tu_server srv;
 /* searchd's flags for a data directory; stderr goes to dir/stderr.log. */
 static char *flags(const char *data_dir)
 {
-	return xasprintf("--admin-key " ADMIN " --access-log off --data '%s' --synonyms '%s' "
+	return xasprintf("--admin-key " ADMIN " --data '%s' --synonyms '%s' "
 	                 "2>>'%s/stderr.log'",
 	                 data_dir, synonyms, dir);
 }
@@ -249,14 +249,13 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The whole file; the test fails when it cannot be read. */
 static char *file_text(const char *path)
 {
 	char *text = NULL, *err = NULL;
 	size_t len;
-	if (read_file(path, 1 << 24, &text, &len, &err) != 0) {
-		free(err);
-		return xstrdup("");
-	}
+	if (read_file(path, 1 << 24, &text, &len, &err) != 0)
+		ck_abort_msg("%s", err);
 	return text;
 }
 

@@ -44,7 +44,7 @@ static void suite_setup(void)
 	db = xasprintf("%s/db", dir);
 	tu_index_content(db);
 	if (!tu_server_start(&srv, db,
-	                     "--admin-key " ADMIN_KEY " --access-log off --log-level error")) {
+	                     "--admin-key " ADMIN_KEY " --log-level error")) {
 		fprintf(stderr, "searchd did not start\n");
 		abort();
 	}
@@ -292,7 +292,7 @@ END_TEST
 START_TEST(test_writes_disabled_without_admin_key)
 {
 	struct tu_server s;
-	ck_assert(tu_server_start(&s, db, "--access-log off --log-level error"));
+	ck_assert(tu_server_start(&s, db, "--log-level error"));
 	struct tu_resp resp;
 	/* With a key or without: no key can help, and the reply says why. */
 	ck_assert_int_eq(
@@ -310,7 +310,7 @@ START_TEST(test_writes_disabled_without_admin_key)
 
 	/* VB_ADMIN_KEY in the environment configures it. */
 	setenv("VB_ADMIN_KEY", ADMIN_KEY, 1);
-	bool started = tu_server_start(&s, db, "--access-log off --log-level error");
+	bool started = tu_server_start(&s, db, "--log-level error");
 	unsetenv("VB_ADMIN_KEY");
 	ck_assert(started);
 	ck_assert_int_eq(send2(&s, "DELETE", "/documents/no-such-doc", AUTH, NULL, NULL, &resp),
@@ -710,7 +710,7 @@ START_TEST(test_indexer_keeps_live_documents)
 
 	struct tu_server s;
 	ck_assert(tu_server_start(&s, ldb,
-	                          "--admin-key " ADMIN_KEY " --access-log off --log-level error"));
+	                          "--admin-key " ADMIN_KEY " --log-level error"));
 	struct tu_resp resp;
 	/* An editor corrects f2 live and adds a document of their own. */
 	ck_assert_int_eq(
@@ -826,7 +826,7 @@ START_TEST(test_locked_index_gives_503)
 	struct tu_server s;
 	ck_assert(tu_server_start(&s, ldb,
 	                          "--admin-key " ADMIN_KEY
-	                          " --lock-wait 0.2 --access-log off --log-level error"));
+	                          " --lock-wait 0.2 --log-level error"));
 	xs_db *w = NULL;
 	ck_assert_int_eq(xs_db_open(ldb, XS_DB_WRITE, &w, NULL), XS_OK);
 	struct tu_resp resp;
@@ -911,7 +911,7 @@ START_TEST(test_indexer_and_live_writes_together)
 
 	struct tu_server s;
 	ck_assert(tu_server_start(
-	    &s, ldb, "--admin-key " ADMIN_KEY " --lock-wait 2 --access-log off --log-level error"));
+	    &s, ldb, "--admin-key " ADMIN_KEY " --lock-wait 2 --log-level error"));
 	struct putter *p = xcalloc(1, sizeof *p);
 	p->s = &s;
 	pthread_t th;
@@ -1170,7 +1170,7 @@ static void sigterm_during_bulk(bool while_writing)
 	struct tu_server s;
 	ck_assert(tu_server_start(&s, ldb,
 	                          "--admin-key " ADMIN_KEY
-	                          " --drain-timeout 300 --access-log off --log-level error"));
+	                          " --drain-timeout 300 --log-level error"));
 	char *body = bulk_body(3000, "afdekzeil");
 	struct slow_post sp = {
 	    .s = &s, .body = body, .len = strlen(body), .pause_at_half = !while_writing};
@@ -1189,7 +1189,7 @@ static void sigterm_during_bulk(bool while_writing)
 	ck_assert_str_eq(t, "Vraag 2999 over afdekzeil");
 	free(t);
 	/* Served again, it finds them. */
-	ck_assert(tu_server_start(&s, ldb, "--access-log off --log-level error"));
+	ck_assert(tu_server_start(&s, ldb, "--log-level error"));
 	json_t *b = NULL;
 	ck_assert_int_eq(tu_get(&s, "/search", &b, "q", "afdekzeil", NULL), 200);
 	ck_assert_int_eq(num(b, "total"), 3000);
@@ -1223,7 +1223,7 @@ START_TEST(test_killed_bulk_lands_whole_or_not_at_all)
 	char *d = small_index(&ldb);
 	struct tu_server s;
 	ck_assert(tu_server_start(&s, ldb,
-	                          "--admin-key " ADMIN_KEY " --access-log off --log-level error"));
+	                          "--admin-key " ADMIN_KEY " --log-level error"));
 	char *body = bulk_body(3000, "grondanker");
 	struct slow_post sp = {.s = &s, .body = body, .len = strlen(body)};
 	pthread_t th;
@@ -1238,7 +1238,7 @@ START_TEST(test_killed_bulk_lands_whole_or_not_at_all)
 		ck_assert_uint_eq(n, 3001);
 	/* The index is whole: it serves and takes writes again. */
 	ck_assert(tu_server_start(&s, ldb,
-	                          "--admin-key " ADMIN_KEY " --access-log off --log-level error"));
+	                          "--admin-key " ADMIN_KEY " --log-level error"));
 	struct tu_resp resp;
 	ck_assert_int_eq(post_bulk(&s, body, &resp), 200);
 	ck_assert_int_eq(num(resp.json, "created") + num(resp.json, "unchanged"), 3000);

@@ -107,8 +107,11 @@ bool tu_server_start(struct tu_server *s, const char *db, const char *extra)
 	if (pipe(fds) != 0)
 		return false;
 	char *prog = tu_program("searchd");
-	char *cmd = xasprintf("exec %s --db '%s' --listen 127.0.0.1:0 --log-level warn %s", prog, db,
-	                      extra ? extra : "");
+	/* Its stdout is read for the address only: no access log there
+	 * unless extra asks for one (a later flag wins). */
+	char *cmd = xasprintf("exec %s --db '%s' --listen 127.0.0.1:0 --log-level warn "
+	                      "--access-log off %s",
+	                      prog, db, extra ? extra : "");
 	free(prog);
 	pid_t pid = fork();
 	if (pid == 0) {

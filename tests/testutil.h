@@ -31,8 +31,9 @@ struct tu_server {
 	pid_t pid;
 	unsigned port;
 };
-/* Start searchd --db db on 127.0.0.1:0 plus extra args (may be NULL);
- * waits until it prints its address.  false when it failed to start. */
+/* Start searchd --db db on 127.0.0.1:0, access log off, plus extra args
+ * (may be NULL); waits until it prints its address.  false when it failed
+ * to start. */
 bool tu_server_start(struct tu_server *s, const char *db, const char *extra);
 /* SIGTERM and wait; returns searchd's exit status. */
 int tu_server_stop(struct tu_server *s);

@@ -169,11 +169,9 @@
 		types: [],
 		categories: [],
 		hits: [],
-		total: 0,
 		query: '',          /* the query the shown hits answer */
 		showAllCategories: false,
 		categoryCounts: new Map(),
-		sendSession: true,
 		seq: 0,
 		controller: null,
 		timer: 0,
@@ -242,20 +240,10 @@
 	}
 
 	/* GET /search.  withSession: this is the search the customer made (not
-	 * a count for the filters), so it carries the session id.  A searchd
-	 * built without analytics refuses the parameter; searching then goes
-	 * on without it rather than failing. */
+	 * a count for the filters), so it carries the session id. */
 	async function search(params, signal, withSession) {
-		if (withSession && state.sendSession) {
-			try {
-				return await getJson(apiUrl('search', {...params, session: sessionId()}), signal);
-			} catch (e) {
-				if (e.status !== 400 || !/'session'/.test(e.message)) throw e;
-				state.sendSession = false;
-				console.warn('searchd does not take a session id; searching without it');
-			}
-		}
-		return getJson(apiUrl('search', params), signal);
+		return getJson(apiUrl('search', withSession ? {...params, session: sessionId()} : params),
+			signal);
 	}
 
 	/* A POST that outlives the page (a click that navigates away). */
@@ -580,7 +568,6 @@
 			list.replaceChildren();
 		}
 		state.query = reply.query;
-		state.total = reply.total;
 		const added = reply.hits.map((hit, i) => ({...hit, rank: reply.offset + i + 1}));
 		state.hits.push(...added);
 		list.append(...added.map(renderHit));
@@ -642,7 +629,6 @@
 	/* Nothing typed, no filter: popular searches, topics, contact. */
 	async function showStart() {
 		state.hits = [];
-		state.total = 0;
 		$('results').replaceChildren();
 		$('status').textContent = '';
 		$('did-you-mean').hidden = true;

@@ -317,7 +317,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "answers: %s\n", err);
 		goto out;
 	}
-	if (!tu_server_start(&srv, db, "--access-log off")) {
+	if (!tu_server_start(&srv, db, NULL)) {
 		fprintf(stderr, "answers: searchd did not start\n");
 		goto out;
 	}

@@ -673,6 +673,8 @@ int main(int argc, char **argv)
 	}
 	if (record_path && record_floor(record_path, fig, nfig) < 0)
 		ret = 2;
+	if (failed_requests)
+		ret = 2; /* a broken query is a failure, whatever the floor says */
 out:
 	if (srv.pid > 0)
 		tu_server_stop(&srv);
